@@ -1,0 +1,30 @@
+import BeamModel
+
+/// The legal transitions between Beam's job states (beam_job_api.proto's
+/// JobState). `Job` consults it on every change, so an illegal transition is
+/// refused instead of reaching a client.
+public enum JobStateMachine {
+    public typealias State = JobState.Enum
+
+    /// States after which nothing changes any more.
+    public static let terminalStates: Set<State> = [.done, .failed, .cancelled, .updated, .drained]
+
+    public static func isTerminal(_ state: State) -> Bool {
+        terminalStates.contains(state)
+    }
+
+    /// Whether a job in `from` may move to `to`.
+    public static func canTransition(from: State, to: State) -> Bool {
+        allowed[from, default: []].contains(to)
+    }
+
+    private static let allowed: [State: Set<State>] = [
+        // Prepared, not yet run: Run starts it, Cancel drops it, a failed staging fails it.
+        .stopped: [.starting, .cancelled, .failed],
+        .starting: [.running, .failed, .cancelling, .cancelled],
+        .running: [.done, .failed, .cancelling, .draining],
+        // Once cancelling, the only way out is cancelled.
+        .cancelling: [.cancelled],
+        .draining: [.drained, .failed, .cancelling],
+    ]
+}

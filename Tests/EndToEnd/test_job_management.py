@@ -1,0 +1,102 @@
+"""Job Management and artifact staging, driven by the real apache-beam client."""
+import glob
+import os
+
+import grpc
+import pytest
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.portability.api import beam_artifact_api_pb2_grpc
+from apache_beam.portability.api import beam_job_api_pb2
+from apache_beam.portability.api import beam_job_api_pb2_grpc
+from apache_beam.runners.portability import artifact_service
+
+JOB_SERVICE = "org.apache.beam.model.job_management.v1.JobService"
+
+
+def write_package(folder):
+    """A small file to stage with --extra_package; its bytes are checked later."""
+    path = os.path.join(folder, "bjs_probe-0.1.tar.gz")
+    with open(path, "wb") as out:
+        out.write(os.urandom(300_000))
+    return path
+
+
+def submit_pipeline(job_server, extra_package):
+    options = PipelineOptions([
+        "--runner=PortableRunner",
+        f"--job_endpoint={job_server.endpoint}",
+        "--environment_type=LOOPBACK",
+        f"--extra_package={extra_package}",
+    ])
+    pipeline = beam.Pipeline(options=options)
+    _ = pipeline | beam.Create(["a", "b"]) | beam.Map(str.upper)
+    return pipeline
+
+
+def job_history(job_server, job_id):
+    """The job's state stream and messages, replayed from the start."""
+    stub = beam_job_api_pb2_grpc.JobServiceStub(grpc.insecure_channel(job_server.endpoint))
+    request = beam_job_api_pb2.GetJobStateRequest(job_id=job_id)
+    states = [beam_job_api_pb2.JobState.Enum.Name(e.state) for e in stub.GetStateStream(request, timeout=30)]
+    messages = [
+        m.message_response.message_text
+        for m in stub.GetMessageStream(beam_job_api_pb2.JobMessagesRequest(job_id=job_id), timeout=30)
+        if m.HasField("message_response")
+    ]
+    return states, messages
+
+
+def test_python_client_sees_prepare_staging_run_and_terminal_state(job_server, tmp_path):
+    package = write_package(str(tmp_path))
+    result = submit_pipeline(job_server, package).run()  # Prepare, stage, Run
+    try:
+        result.wait_until_finish()
+    except RuntimeError:
+        pass  # the terminal state is checked below, whichever it is
+    job_id = result._job_id
+    states, messages = job_history(job_server, job_id)
+    assert states[:2] == ["STOPPED", "STARTING"]
+    assert states[-1] in ("DONE", "FAILED")
+    assert result.state == states[-1]
+    assert any(text.startswith("Staged ") for text in messages)
+
+    # The staged package arrived intact in this job's folder.
+    stored = glob.glob(os.path.join(job_server.artifacts_dir, job_id, "*-bjs_probe-0.1.tar.gz"))
+    assert len(stored) == 1
+    with open(stored[0], "rb") as got, open(package, "rb") as want:
+        assert got.read() == want.read()
+
+
+def test_run_reports_the_failure_text_to_the_client(job_server, tmp_path):
+    pipeline = submit_pipeline(job_server, write_package(str(tmp_path)))
+    with pytest.raises(RuntimeError, match="not available"):
+        pipeline.run().wait_until_finish()
+
+
+def test_garbage_bytes_to_prepare_are_invalid_argument_and_server_survives(job_server):
+    channel = grpc.insecure_channel(job_server.endpoint)
+    raw_prepare = channel.unary_unary(f"/{JOB_SERVICE}/Prepare")  # no serializers: raw bytes
+    for garbage in (b"\xff\xff\xff\xff garbage", b"\x0a\xff\xff\xff\xff\x0f"):
+        with pytest.raises(grpc.RpcError) as failure:
+            raw_prepare(garbage, timeout=10)
+        assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    stub = beam_job_api_pb2_grpc.JobServiceStub(channel)
+    stub.GetJobs(beam_job_api_pb2.GetJobsRequest(), timeout=10)
+
+
+def test_unknown_ids_and_tokens_are_not_found(job_server):
+    channel = grpc.insecure_channel(job_server.endpoint)
+    stub = beam_job_api_pb2_grpc.JobServiceStub(channel)
+    with pytest.raises(grpc.RpcError) as failure:
+        stub.GetState(beam_job_api_pb2.GetJobStateRequest(job_id="missing"), timeout=10)
+    assert failure.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.RpcError) as failure:
+        stub.Run(beam_job_api_pb2.RunJobRequest(preparation_id="missing"), timeout=10)
+    assert failure.value.code() == grpc.StatusCode.NOT_FOUND
+    staging = beam_artifact_api_pb2_grpc.ArtifactStagingServiceStub(channel)
+    with pytest.raises(grpc.RpcError) as failure:
+        artifact_service.offer_artifacts(
+            staging, artifact_service.ArtifactRetrievalService(None), "no-such-token")
+    assert failure.value.code() == grpc.StatusCode.NOT_FOUND
