@@ -2,11 +2,19 @@
 // BeamJobServer: a portable Apache Beam runner. Target map: Docs/architecture.md.
 import PackageDescription
 
+let grpc: [Target.Dependency] = [
+    .product(name: "GRPCCore", package: "grpc-swift-2"),
+    .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+    .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+]
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
 let package = Package(
     name: "BeamJobServer",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "beam-job-server", targets: ["BeamJobServer"]),
+        .executable(name: "beam-boot", targets: ["BeamBoot"]),
     ],
     dependencies: [
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
@@ -17,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Generated protobuf + gRPC code for the Beam model (Scripts/generate-protos.sh).
@@ -30,40 +39,61 @@ let package = Package(
         ),
         // Coders, windows, timestamps, URNs: the model's plain-Swift vocabulary (no gRPC).
         .target(name: "BeamCore"),
+        // Element manager: PCollection buffers, GroupByKey per key and window, side inputs.
+        .target(name: "Engine", dependencies: ["BeamCore"]),
+        // Pipeline proto -> fused stages and runner steps.
+        .target(name: "Planner", dependencies: ["BeamModel", "BeamCore"]),
+        // Fn API servers (control, data, state, logging, provision) and environment launchers.
+        .target(name: "Worker", dependencies: ["BeamModel", "BeamCore", logging] + grpc),
         // Job Management API, artifact staging and retrieval, the job registry.
         .target(
             name: "JobService",
-            dependencies: [
-                "BeamModel",
-                "BeamCore",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            dependencies: ["BeamModel", "BeamCore", logging, .product(name: "Crypto", package: "swift-crypto")]
+                + grpc
+        ),
+        // Runs one job: Planner -> Engine <-> Worker, metrics aggregation.
+        .target(
+            name: "Execution",
+            dependencies: ["BeamModel", "BeamCore", "Planner", "Engine", "Worker", "JobService", logging] + grpc
         ),
         // The beam-job-server executable: flags, logging, lifecycle, wiring.
         .executableTarget(
             name: "BeamJobServer",
             dependencies: [
-                "BeamModel",
-                "JobService",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                "BeamModel", "JobService", "Execution", logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ] + grpc
+        ),
+        // beam-boot: the boot program PROCESS/DOCKER environments run.
+        .executableTarget(
+            name: "BeamBoot",
+            dependencies: [
+                "BeamModel", logging,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ] + grpc,
+            path: "Harness"
         ),
         .testTarget(
             name: "JobServiceTests",
             dependencies: [
-                "JobService",
-                "BeamModel",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                "JobService", "BeamModel", logging,
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            ] + grpc
+        ),
+        .testTarget(
+            name: "BeamCoreTests",
+            dependencies: ["BeamCore", .product(name: "Yams", package: "Yams")]
+        ),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "BeamCore"]),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner", "BeamModel", "BeamCore"]),
+        .testTarget(
+            name: "WorkerTests",
+            dependencies: ["Worker", "BeamModel", "BeamCore", logging] + grpc
+        ),
+        .testTarget(
+            name: "ExecutionTests",
+            dependencies: ["Execution", "Planner", "Engine", "Worker", "BeamModel", "BeamCore", "JobService", logging] + grpc
         ),
     ]
 )

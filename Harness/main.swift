@@ -1,0 +1,1 @@
+print("beam-boot: not yet implemented")

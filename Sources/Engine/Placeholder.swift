@@ -1,0 +1,2 @@
+// Placeholder until the Engine lands; replace freely.
+enum EnginePlaceholder {}
