@@ -1,4 +1,5 @@
 import ArgumentParser
+import Execution
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -21,6 +22,10 @@ struct BeamJobServerCommand: AsyncParsableCommand {
 
     @Option(help: "Address to bind; 0.0.0.0 serves every interface.")
     var host: String = "127.0.0.1"
+
+    @Option(name: [.customLong("worker-host"), .customLong("worker_host")],
+            help: "Address the per-job Fn API servers bind to; SDK harnesses must reach it.")
+    var workerHost: String = "127.0.0.1"
 
     @Option(name: [.customLong("artifacts-dir"), .customLong("artifacts_dir")],
             help: "Folder for staged artifacts (default: a fresh temporary folder).")
@@ -48,7 +53,8 @@ struct BeamJobServerCommand: AsyncParsableCommand {
 
         let store = try artifactsDir.map { try ArtifactStore(root: URL(fileURLWithPath: $0)) } ?? ArtifactStore.temporary()
         let registry = JobRegistry()
-        let runner = JobRunner(executor: ExecutionUnavailable(), logger: logger)
+        let executor = PipelineExecutor(settings: ExecutionSettings(host: workerHost, artifacts: store), logger: logger)
+        let runner = JobRunner(executor: executor, logger: logger)
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: host, port: jobPort),
             transportSecurity: .plaintext,

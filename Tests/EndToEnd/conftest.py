@@ -13,11 +13,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DEFAULT_BINARY = os.path.join(REPO, ".build", "debug", "beam-job-server")
 
 
-def pytest_addoption(parser):
-    # Beam's own test classes read this option; Beam's conftest that defines
-    # it is not part of the apache-beam wheel.
-    parser.addoption("--test-pipeline-options", action="store", default=None,
-                     help="Pipeline options for Beam's own test suites.")
+from beam_suite_options import pytest_addoption  # noqa: F401  (Beam's --test-pipeline-options)
 
 
 class JobServer:

@@ -5,7 +5,7 @@ import JobService
 import Testing
 
 @Suite struct JobServiceRPCTests {
-    @Test func prepareThenRunFailsWithExecutionUnavailable() async throws {
+    @Test func prepareRunAndStreamsReportTheExecutorsOutcome() async throws {
         try await withJobServer { server in
             let prepared = try await server.jobs.prepare(.with { $0.pipeline = impulsePipeline(); $0.jobName = "demo" })
             #expect(prepared.preparationID.hasPrefix("demo_"))

@@ -17,7 +17,7 @@ struct JobServerFixture: Sendable {
 }
 
 func withJobServer<T: Sendable>(
-    executor: any JobExecutor = ExecutionUnavailable(),
+    executor: any JobExecutor = FailingExecutor(),
     _ body: @Sendable (JobServerFixture) async throws -> T
 ) async throws -> T {
     let transport = InProcessTransport()
@@ -119,5 +119,12 @@ func statusCode(_ call: () async throws -> some Any) async -> RPCError.Code? {
         return error.code
     } catch {
         return .unknown
+    }
+}
+
+/// Fails every job the way an executor reports a pipeline it cannot run.
+struct FailingExecutor: JobExecutor {
+    func execute(_ job: Job) async {
+        job.fail("Pipeline execution is not available in this test server")
     }
 }

@@ -1,2 +1,0 @@
-// Placeholder until the Engine lands; replace freely.
-enum EnginePlaceholder {}

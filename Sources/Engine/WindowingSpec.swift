@@ -1,0 +1,35 @@
+import BeamCore
+
+/// The windowing of a PCollection as the engine uses it: how windows merge, which
+/// timestamp grouped output gets, and how windows are encoded on the wire.
+///
+/// Built by the planner from a WindowingStrategy proto; read by `GroupByKey`.
+public struct WindowingSpec: Sendable, Hashable {
+    public var windowFn: WindowFnSpec
+    public var timestampCombiner: TimestampCombiner
+    public var windowCoder: CoderSpec
+    public var allowedLatenessMillis: Int64
+    /// WindowingStrategy.merge_status == NEEDS_MERGE. Sessions always merge; a custom
+    /// WindowFn that needs merging is not supported yet.
+    public var needsMerge: Bool
+
+    public init(
+        windowFn: WindowFnSpec, timestampCombiner: TimestampCombiner = .endOfWindow, windowCoder: CoderSpec,
+        allowedLatenessMillis: Int64 = 0, needsMerge: Bool? = nil
+    ) {
+        self.windowFn = windowFn
+        self.timestampCombiner = timestampCombiner
+        self.windowCoder = windowCoder
+        self.allowedLatenessMillis = allowedLatenessMillis
+        if let needsMerge {
+            self.needsMerge = needsMerge
+        } else if case .sessions = windowFn {
+            self.needsMerge = true
+        } else {
+            self.needsMerge = false
+        }
+    }
+
+    /// Global windows, END_OF_WINDOW: what a PCollection has unless windowed.
+    public static let globalDefault = WindowingSpec(windowFn: .global, windowCoder: .globalWindow)
+}

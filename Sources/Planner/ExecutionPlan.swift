@@ -1,0 +1,103 @@
+import BeamCore
+import BeamModel
+import SwiftProtobuf
+
+/// The planner's output: what the runner executes, in dependency order.
+/// Runner-side steps (Impulse, GroupByKey, Flatten) work on PCollections kept
+/// encoded by the engine; fused stages run in an SDK harness.
+public struct ExecutionPlan: Sendable {
+    /// Every step after all of its inputs' producers.
+    public var steps: [PlanStep]
+    /// The PCollections that cross the runner boundary, with the coders of their bytes.
+    public var pcollections: [String: RunnerPCollection]
+    /// Environments used by fused stages.
+    public var environments: [String: Environment]
+    /// The pipeline's windowing strategies, for GroupByKey steps.
+    public var windowingStrategies: [String: WindowingStrategy]
+
+    /// Fused stages, in execution order.
+    public var stages: [FusedStage] {
+        steps.compactMap { if case .stage(let stage) = $0 { stage } else { nil } }
+    }
+}
+
+public enum PlanStep: Sendable {
+    case impulse(output: String)
+    case groupByKey(GroupByKeyStep)
+    case flatten(FlattenStep)
+    case stage(FusedStage)
+}
+
+public struct GroupByKeyStep: Sendable {
+    public let transformID: String
+    public let name: String
+    public let input: String
+    public let output: String
+    public let windowingStrategyID: String
+}
+
+public struct FlattenStep: Sendable {
+    public let transformID: String
+    public let inputs: [String]
+    public let output: String
+}
+
+/// A PCollection whose elements the engine holds: concatenated nested
+/// encodings of `windowed_value(element, window)`.
+public struct RunnerPCollection: Sendable {
+    public let id: String
+    /// The PCollection in the pipeline this holds data of (differs for transcoded flatten inputs).
+    public let pipelinePCollection: String
+    public let element: CoderSpec
+    public let window: CoderSpec
+    public let windowingStrategyID: String
+}
+
+/// One data source or sink of a fused stage.
+public struct StagePort: Sendable, Hashable {
+    /// The beam:runner:source / beam:runner:sink transform in the descriptor.
+    public let transformID: String
+    /// The runner PCollection it reads or fills.
+    public let pcollection: String
+}
+
+/// A side input a stage's transform reads through the State API.
+public struct SideInputBinding: Sendable, Hashable {
+    public let transformID: String
+    public let localName: String
+    public let pcollection: String
+    public let accessPatternURN: String
+}
+
+/// Transforms fused to run as one bundle in an SDK harness.
+public struct FusedStage: Sendable {
+    public let id: String
+    public let environmentID: String
+    public let input: StagePort
+    public let outputs: [StagePort]
+    public let sideInputs: [SideInputBinding]
+    /// Unique names of the pipeline transforms inside, for messages.
+    public let transformNames: [String]
+    /// True when a transform in the stage uses user state (keyed state requests).
+    public let usesUserState: Bool
+    /// The transform right after the source whose residuals (a splittable
+    /// DoFn's checkpoints) are fed back to this stage as input, if any.
+    public let residualTransformID: String?
+    /// The descriptor with a placeholder where the Fn API endpoint goes.
+    let template: ProcessBundleDescriptor
+
+    /// The descriptor to register, pointing its data ports and State API at `endpoint`.
+    public func descriptor(endpoint: String) -> ProcessBundleDescriptor {
+        var descriptor = template
+        for (id, var transform) in descriptor.transforms
+        where transform.spec.urn == TransformURNs.runnerSource || transform.spec.urn == TransformURNs.runnerSink {
+            if var port = try? RemoteGrpcPort(serializedBytes: transform.spec.payload) {
+                port.apiServiceDescriptor.url = endpoint
+                transform.spec.payload = (try? port.serializedData()) ?? transform.spec.payload
+                descriptor.transforms[id] = transform
+            }
+        }
+        descriptor.stateApiServiceDescriptor.url = endpoint
+        return descriptor
+    }
+}

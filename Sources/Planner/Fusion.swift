@@ -1,0 +1,89 @@
+import BeamModel
+
+/// Groups planned SDK transforms into stages. A transform joins the stage
+/// that produces its main input when both share an environment and it reads
+/// no side inputs (side inputs must be complete before a stage starts, so a
+/// transform that reads them starts a stage of its own); otherwise it starts
+/// a stage fed by a runner data source. Consumers of the same runner
+/// PCollection share one stage. A splittable DoFn's process step always
+/// starts a stage, so the residuals it returns can be fed back to it.
+struct Fusion {
+    struct Draft {
+        let id: String
+        let environmentID: String
+        let source: String
+        var transforms: [PlannedTransform] = []
+        var produced: Set<String> = []
+    }
+
+    private(set) var drafts: [Draft] = []
+    private(set) var runnerTransforms: [PlannedTransform] = []
+    private var stageOfPCollection: [String: Int] = [:]
+    private var stageBySource: [String: Int] = [:]
+
+    init(sorted planned: [PlannedTransform], defaultEnvironment: String) {
+        for transform in planned {
+            guard transform.executor == .sdk, let main = transform.mainInput else {
+                runnerTransforms.append(transform)
+                continue
+            }
+            let environment = transform.transform.environmentID.isEmpty ? defaultEnvironment : transform.transform.environmentID
+            let index: Int
+            let fusable = transform.sideInputs.isEmpty && !transform.startsStage
+            if fusable, let producer = stageOfPCollection[main],
+               drafts[producer].environmentID == environment {
+                index = producer
+            } else if fusable, let shared = stageBySource["\(main)|\(environment)"] {
+                index = shared
+            } else {
+                index = drafts.count
+                drafts.append(Draft(id: "stage-\(drafts.count + 1)", environmentID: environment, source: main))
+                if fusable { stageBySource["\(main)|\(environment)"] = index }
+            }
+            drafts[index].transforms.append(transform)
+            for output in transform.outputs {
+                drafts[index].produced.insert(output)
+                stageOfPCollection[output] = index
+            }
+        }
+    }
+
+    /// The stage index producing `pcollection`, if an SDK stage does.
+    func stage(producing pcollection: String) -> Int? {
+        stageOfPCollection[pcollection]
+    }
+}
+
+/// Orders planned transforms so each follows the producers of all its inputs.
+enum TopologicalOrder {
+    static func sort(_ planned: [PlannedTransform]) throws -> [PlannedTransform] {
+        var producer: [String: Int] = [:]
+        for (index, transform) in planned.enumerated() {
+            for output in transform.outputs { producer[output] = index }
+        }
+        var dependents: [[Int]] = Array(repeating: [], count: planned.count)
+        var pending = Array(repeating: 0, count: planned.count)
+        for (index, transform) in planned.enumerated() {
+            for input in Set(transform.inputs) {
+                guard let source = producer[input] else {
+                    throw PlanningError("PCollection '\(input)' read by '\(transform.transform.uniqueName)' has no producer")
+                }
+                if source == index { continue }
+                dependents[source].append(index)
+                pending[index] += 1
+            }
+        }
+        var ready = (0..<planned.count).filter { pending[$0] == 0 }
+        var order: [PlannedTransform] = []
+        while !ready.isEmpty {
+            let next = ready.removeFirst()
+            order.append(planned[next])
+            for dependent in dependents[next] {
+                pending[dependent] -= 1
+                if pending[dependent] == 0 { ready.append(dependent) }
+            }
+        }
+        guard order.count == planned.count else { throw PlanningError("The pipeline's transforms form a cycle") }
+        return order
+    }
+}
