@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# Runs every test from a fresh clone: Swift unit tests, then the end-to-end
-# tests that drive beam-job-server with the real apache-beam Python SDK
-# (installed into .venv on first use).
+# Runs every test from a fresh clone:
+#   1. a venv (.venv) with apache-beam==2.77.0 and the test tools;
+#   2. Swift unit tests (some drive the real Python SDK harness from .venv);
+#   3. end-to-end tests: the real Beam Python SDK submits pipelines to
+#      beam-job-server and compares results with Beam's DirectRunner;
+#   4. Beam's own portable-runner suite (prism_runner_test.py) against
+#      beam-job-server, checked against Tests/EndToEnd/beam_suite_known_failures.txt.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-
-swift build
-swift test
 
 VENV="$ROOT/.venv"
 if [[ ! -x "$VENV/bin/python" ]]; then
   python3 -m venv "$VENV"
 fi
 "$VENV/bin/pip" install -q --disable-pip-version-check -r Tests/EndToEnd/requirements.txt
+export BEAM_PYTHON="$VENV/bin/python"
+export BEAM_STANDARD_CODERS_YAML="$("$BEAM_PYTHON" -c 'import apache_beam, os; print(os.path.join(os.path.dirname(apache_beam.__file__), "portability", "api", "standard_coders.yaml"))' 2>/dev/null)"
 
-BEAM_JOB_SERVER_BIN="$ROOT/.build/debug/beam-job-server" \
-  "$VENV/bin/python" -m pytest -p no:cacheprovider Tests/EndToEnd "$@"
+swift build
+swift test
+
+export BEAM_JOB_SERVER_BIN="$ROOT/.build/debug/beam-job-server"
+export BEAM_BOOT_BIN="$ROOT/.build/debug/beam-boot"
+"$BEAM_PYTHON" -m pytest -p no:cacheprovider Tests/EndToEnd "$@"
+"$BEAM_PYTHON" Tests/EndToEnd/run_beam_suite.py --binary "$BEAM_JOB_SERVER_BIN"

@@ -239,6 +239,31 @@ private typealias Elements = Org_Apache_Beam_Model_FnExecution_V1_Elements
         }
     }
 
+    @Test func cancellingTheCallerAbandonsTheBundle() async throws {
+        try await withFakeWorker { instruction, link in
+            guard case .processBundle(let request) = instruction.request else { return Self.ok(instruction) }
+            if request.processBundleDescriptorID == "stuck" {
+                // Answers long after the runner gave up; the late output must be dropped.
+                Task {
+                    try await Task.sleep(for: .milliseconds(300))
+                    link.sendData(Self.outputs(instruction.instructionID, "late"))
+                }
+                try await Task.sleep(for: .milliseconds(400))
+            }
+            link.sendData(Self.outputs(instruction.instructionID, "ok"))
+            return Self.ok(instruction)
+        } _: { server, worker, _ in
+            try await worker.register([Self.descriptor("stuck", endpoint: server.endpoint),
+                                       Self.descriptor("fine", endpoint: server.endpoint)])
+            let stuck = Task { try await worker.processBundle(descriptorID: "stuck", inputs: []) }
+            try await Task.sleep(for: .milliseconds(50))
+            stuck.cancel()
+            await #expect(throws: CancellationError.self) { try await stuck.value }
+            let fine = try await worker.processBundle(descriptorID: "fine", inputs: [])
+            #expect(fine.outputs == ["sink": Array("ok+".utf8)])
+        }
+    }
+
     @Test func descriptorsAndProvisionInfoAreServed() async throws {
         try await withFakeWorker { instruction, _ in Self.ok(instruction) } _: { server, worker, _ in
             try await worker.register([Self.descriptor("d", endpoint: server.endpoint)])
