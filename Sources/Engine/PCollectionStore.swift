@@ -36,6 +36,11 @@ public final class PCollectionStore: Sendable {
         }
     }
 
+    /// Whether every reader of `pcollection` is done with it.
+    public func isReleased(_ pcollection: String) -> Bool {
+        entries.withLock { ($0[pcollection]?.remainingReaders ?? 0) <= 0 }
+    }
+
     /// Total bytes held, for progress and memory messages.
     public var byteCount: Int {
         entries.withLock { $0.values.reduce(0) { $0 + $1.chunks.reduce(0) { $0 + $1.count } } }

@@ -11,7 +11,7 @@ import Worker
 /// response naming them, which fails the bundle with that text.
 struct BundleStateServer: BundleStateHandler {
     /// (transform id, side input local name) -> materialized side input.
-    let sideInputs: [SideInputKey: SideInputData]
+    let sideInputs: [SideInputKey: SideInput]
     let userState: UserStateStore
 
     struct SideInputKey: Hashable, Sendable {
@@ -19,21 +19,35 @@ struct BundleStateServer: BundleStateHandler {
         let localName: String
     }
 
+    /// A side input's values with the coder of its elements (for paging).
+    struct SideInput: Sendable {
+        let data: SideInputData
+        let elementCoder: CoderSpec
+
+        var keyAndValueCoders: (CoderSpec, CoderSpec) {
+            if case .kv(let key, let value) = elementCoder { return (key, value) }
+            return (elementCoder, elementCoder)
+        }
+    }
+
     func handle(_ request: StateRequest) async -> StateResponse {
         var response = StateResponse()
         response.id = request.id
         do {
             switch (request.stateKey.type, request.request) {
-            case (.iterableSideInput(let key), .get):
-                let data = try sideInput(key.transformID, key.sideInputID).iterable(window: [UInt8](key.window))
-                response.get = .with { $0.data = Data(data) }
-            case (.multimapSideInput(let key), .get):
-                let data = try sideInput(key.transformID, key.sideInputID)
-                    .multimapValues(window: [UInt8](key.window), key: [UInt8](key.key))
-                response.get = .with { $0.data = Data(data) }
-            case (.multimapKeysSideInput(let key), .get):
-                let data = try sideInput(key.transformID, key.sideInputID).multimapKeys(window: [UInt8](key.window))
-                response.get = .with { $0.data = Data(data) }
+            case (.iterableSideInput(let key), .get(let get)):
+                let side = try sideInput(key.transformID, key.sideInputID)
+                response.get = try SideInputPaging.page(side.data.iterable(window: [UInt8](key.window)),
+                                                        elementCoder: side.elementCoder, continuationToken: get.continuationToken)
+            case (.multimapSideInput(let key), .get(let get)):
+                let side = try sideInput(key.transformID, key.sideInputID)
+                let values = side.data.multimapValues(window: [UInt8](key.window), key: [UInt8](key.key))
+                response.get = try SideInputPaging.page(values, elementCoder: side.keyAndValueCoders.1,
+                                                        continuationToken: get.continuationToken)
+            case (.multimapKeysSideInput(let key), .get(let get)):
+                let side = try sideInput(key.transformID, key.sideInputID)
+                response.get = try SideInputPaging.page(side.data.multimapKeys(window: [UInt8](key.window)),
+                                                        elementCoder: side.keyAndValueCoders.0, continuationToken: get.continuationToken)
             case (.bagUserState(let key), let operation?):
                 let address = UserStateStore.Address(transformID: key.transformID, stateID: key.userStateID,
                                                      key: [UInt8](key.key), window: [UInt8](key.window))
@@ -55,7 +69,7 @@ struct BundleStateServer: BundleStateHandler {
         return response
     }
 
-    private func sideInput(_ transformID: String, _ localName: String) throws -> SideInputData {
+    private func sideInput(_ transformID: String, _ localName: String) throws -> SideInput {
         guard let data = sideInputs[SideInputKey(transformID: transformID, localName: localName)] else {
             throw PlanningError("No side input '\(localName)' for transform '\(transformID)' in this stage")
         }

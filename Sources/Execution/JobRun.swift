@@ -70,7 +70,7 @@ struct JobRun {
 
     private func runSteps(_ workers: WorkerSet) async throws {
         let store = PCollectionStore(readers: readerCounts())
-        var sideInputCache: [String: SideInputData] = [:]
+        var sideInputCache: [String: BundleStateServer.SideInput] = [:]
         for step in plan.steps {
             try Task.checkCancellation()
             switch step {
@@ -85,20 +85,23 @@ struct JobRun {
                 try group(gbk, store: store)
                 store.finishedReading(gbk.input)
             case .stage(let stage):
-                var sideInputs: [BundleStateServer.SideInputKey: SideInputData] = [:]
+                var sideInputs: [BundleStateServer.SideInputKey: BundleStateServer.SideInput] = [:]
                 for binding in stage.sideInputs {
                     if sideInputCache[binding.pcollection] == nil {
                         let pcollection = try runnerPCollection(binding.pcollection)
-                        sideInputCache[binding.pcollection] = try SideInputData(
-                            chunks: store.chunks(of: binding.pcollection),
-                            elementCoder: pcollection.element, windowCoder: pcollection.window)
+                        let data = try SideInputData(chunks: store.chunks(of: binding.pcollection),
+                                                     elementCoder: pcollection.element, windowCoder: pcollection.window)
+                        sideInputCache[binding.pcollection] = .init(data: data, elementCoder: pcollection.element)
                     }
                     sideInputs[.init(transformID: binding.transformID, localName: binding.localName)] = sideInputCache[binding.pcollection]
                 }
                 try await runStage(stage, store: store, workers: workers,
                                    state: BundleStateServer(sideInputs: sideInputs, userState: userState))
                 store.finishedReading(stage.input.pcollection)
-                stage.sideInputs.forEach { store.finishedReading($0.pcollection) }
+                for binding in stage.sideInputs {
+                    store.finishedReading(binding.pcollection)
+                    if store.isReleased(binding.pcollection) { sideInputCache[binding.pcollection] = nil }
+                }
             }
         }
     }

@@ -61,29 +61,41 @@ enum TopologicalOrder {
         for (index, transform) in planned.enumerated() {
             for output in transform.outputs { producer[output] = index }
         }
-        var dependents: [[Int]] = Array(repeating: [], count: planned.count)
-        var pending = Array(repeating: 0, count: planned.count)
+        var reads: [[Int]] = []
         for (index, transform) in planned.enumerated() {
+            var sources: [Int] = []
             for input in Set(transform.inputs) {
                 guard let source = producer[input] else {
                     throw PlanningError("PCollection '\(input)' read by '\(transform.transform.uniqueName)' has no producer")
                 }
-                if source == index { continue }
-                dependents[source].append(index)
-                pending[index] += 1
+                if source != index { sources.append(source) }
             }
+            reads.append(sources)
         }
-        var ready = (0..<planned.count).filter { pending[$0] == 0 }
-        var order: [PlannedTransform] = []
-        while !ready.isEmpty {
-            let next = ready.removeFirst()
-            order.append(planned[next])
+        guard let order = order(dependencies: reads) else { throw PlanningError("The pipeline's transforms form a cycle") }
+        return order.map { planned[$0] }
+    }
+
+    /// Kahn's algorithm: indices such that each comes after every index in
+    /// its `dependencies` entry, stable for independent ones; nil on a cycle.
+    static func order(dependencies: [[Int]]) -> [Int]? {
+        var pending = dependencies.map { Set($0).count }
+        var dependents: [[Int]] = Array(repeating: [], count: dependencies.count)
+        for (index, sources) in dependencies.enumerated() {
+            for source in Set(sources) { dependents[source].append(index) }
+        }
+        var ready = (0..<dependencies.count).filter { pending[$0] == 0 }
+        var order: [Int] = []
+        var cursor = 0
+        while cursor < ready.count {
+            let next = ready[cursor]
+            cursor += 1
+            order.append(next)
             for dependent in dependents[next] {
                 pending[dependent] -= 1
                 if pending[dependent] == 0 { ready.append(dependent) }
             }
         }
-        guard order.count == planned.count else { throw PlanningError("The pipeline's transforms form a cycle") }
-        return order
+        return order.count == dependencies.count ? order : nil
     }
 }

@@ -261,27 +261,20 @@ struct PlanBuilder {
                 reads.append([stage.input.pcollection] + stage.sideInputs.map(\.pcollection))
             }
         }
-        var pending = reads.map { Set($0).count }
-        var dependents: [[Int]] = Array(repeating: [], count: nodes.count)
-        for (index, inputs) in reads.enumerated() {
+        var dependencies: [[Int]] = []
+        for inputs in reads {
+            var sources: [Int] = []
             for input in Set(inputs) {
                 guard let source = producer[input] else {
                     throw PlanningError("internal: no step produces runner PCollection '\(input)'")
                 }
-                dependents[source].append(index)
+                sources.append(source)
             }
+            dependencies.append(sources)
         }
-        var ready = (0..<nodes.count).filter { pending[$0] == 0 }
-        var result: [PlanStep] = []
-        while !ready.isEmpty {
-            let next = ready.removeFirst()
-            result.append(nodes[next])
-            for dependent in dependents[next] {
-                pending[dependent] -= 1
-                if pending[dependent] == 0 { ready.append(dependent) }
-            }
+        guard let order = TopologicalOrder.order(dependencies: dependencies) else {
+            throw PlanningError("internal: the fused stages form a cycle")
         }
-        guard result.count == nodes.count else { throw PlanningError("internal: the fused stages form a cycle") }
-        return result
+        return order.map { nodes[$0] }
     }
 }

@@ -34,7 +34,7 @@ enum StandardCodersFile {
         }
         let repoRoot = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-        for venv in ["\(repoRoot)/.venv", "/work/venv-beam"] {
+        for venv in ["\(repoRoot)/.venv"] {
             let lib = "\(venv)/lib"
             let pythons = ((try? fileManager.contentsOfDirectory(atPath: lib)) ?? [])
                 .filter { $0.hasPrefix("python3") }.sorted()

@@ -100,6 +100,14 @@ def side_inputs(p, folder):
         mm=beam.pvalue.AsMultiMap(pairs))
 
 
+def large_side_input(p, folder):
+    """About 6 MB of side input: served in pages linked by continuation tokens."""
+    big = p | "Big" >> beam.Create(range(150000)) | beam.Map(lambda i: "value-%034d" % i)
+    return (p | "One" >> beam.Create([1])
+            | beam.Map(lambda _, values: (len(values), sum(len(v) for v in values), min(values), max(values)),
+                       values=beam.pvalue.AsList(big)))
+
+
 def flatten_mixed(p, folder):
     ints = p | "Ints" >> beam.Create([1, 2, 3])
     strs = p | "Strs" >> beam.Create(["x", "y"])
@@ -174,6 +182,7 @@ ALL = {
     "co_group_by_key": co_group_by_key,
     "combiners": combiners,
     "side_inputs": side_inputs,
+    "large_side_input": large_side_input,
     "flatten_mixed": flatten_mixed,
     "reshuffle": reshuffle,
     "fixed_windows": fixed_windows,

@@ -175,7 +175,7 @@ def provision_info(dependencies, **endpoints):
 
 @pytest.fixture(scope="module")
 def throwaway_python(tmp_path_factory):
-    """A venv seeing /work/venv-beam's packages (apache-beam, pip) through a .pth
+    """A venv seeing the test Python's packages (apache-beam, pip) through a .pth
     file, wrapped so that only the harness module is replaced by the recorder."""
     root = tmp_path_factory.mktemp("boot-python")
     venv = root / "venv"

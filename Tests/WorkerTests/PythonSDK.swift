@@ -11,10 +11,10 @@ enum PythonSDK {
         let description: String
     }
 
-    /// `$BEAM_PYTHON`, else `<repo>/.venv/bin/python`, else /work/venv-beam/bin/python.
+    /// `$BEAM_PYTHON`, else `<repo>/.venv/bin/python` (Scripts/test.sh creates it).
     static func python() throws -> String {
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var candidates = [repo.appendingPathComponent(".venv/bin/python").path, "/work/venv-beam/bin/python"]
+        var candidates = [repo.appendingPathComponent(".venv/bin/python").path]
         if let chosen = ProcessInfo.processInfo.environment["BEAM_PYTHON"] { candidates.insert(chosen, at: 0) }
         guard let python = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw Missing(description: "No Python with apache-beam found: set BEAM_PYTHON or create \(candidates[0]) (tried \(candidates))")
