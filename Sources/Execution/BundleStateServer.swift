@@ -61,12 +61,18 @@ struct BundleStateServer: BundleStateHandler {
                     response.clear = .init()
                 }
             default:
-                response.error = "State request not supported by beam-job-server: \(request.stateKey.type.map { "\($0)".prefix(60) } ?? "no key") / \(request.request.map { "\($0)".prefix(20) } ?? "no request")"
+                response.error = "State request not supported by beam-job-server: \(Self.caseName(request.stateKey.type)) / \(Self.caseName(request.request))"
             }
         } catch {
             response.error = "\(error)"
         }
         return response
+    }
+
+    /// The enum case of a oneof, without its payload: "multimapUserState".
+    private static func caseName(_ value: Any?) -> String {
+        guard let value else { return "none" }
+        return String(String(describing: value).prefix { $0 != "(" })
     }
 
     private func sideInput(_ transformID: String, _ localName: String) throws -> SideInput {

@@ -44,7 +44,7 @@ final class MetricsAggregator: Sendable {
             case "beam:metrics:sum_int64:v1":
                 result.payload = Data(encodeVarints([try varints(a.payload, 1)[0] &+ (try varints(b.payload, 1)[0])]))
             case "beam:metrics:sum_double:v1":
-                result.payload = Data(encodeDouble(try double(a.payload, at: 0) + (try double(b.payload, at: 0))))
+                result.payload = Data(encodeDouble(try double(a.payload) + (try double(b.payload))))
             case "beam:metrics:distribution_int64:v1":
                 let x = try varints(a.payload, 4), y = try varints(b.payload, 4)
                 result.payload = Data(encodeVarints([x[0] &+ y[0], x[1] &+ y[1], min(x[2], y[2]), max(x[3], y[3])]))
@@ -84,7 +84,7 @@ final class MetricsAggregator: Sendable {
         return try (0..<count).map { _ in try reader.readVarInt64() }
     }
 
-    private static func double(_ payload: Data, at offset: Int) throws -> Double {
+    private static func double(_ payload: Data) throws -> Double {
         var reader = ByteReader([UInt8](payload))
         return Double(bitPattern: try reader.readBigEndianUInt64())
     }

@@ -1,0 +1,54 @@
+import BeamCore
+import BeamModel
+import Foundation
+import Testing
+@testable import Execution
+
+@Suite struct MetricsAggregatorTests {
+    private func info(_ type: String, _ payload: [UInt8], name: String = "n") -> MonitoringInfo {
+        MonitoringInfo.with {
+            $0.urn = "beam:metric:user:\(type.split(separator: ":")[2]):v1"
+            $0.type = type
+            $0.labels = ["NAMESPACE": "ns", "NAME": name, "PTRANSFORM": "t"]
+            $0.payload = Data(payload)
+        }
+    }
+
+    private func varints(_ values: [Int64]) -> [UInt8] {
+        var writer = ByteWriter()
+        values.forEach { writer.writeVarInt64($0) }
+        return writer.bytes
+    }
+
+    @Test func countersAddAndDistributionsCombine() throws {
+        let aggregator = MetricsAggregator()
+        aggregator.add([info("beam:metrics:sum_int64:v1", varints([3])),
+                        info("beam:metrics:distribution_int64:v1", varints([2, 10, 4, 6]), name: "d")])
+        aggregator.add([info("beam:metrics:sum_int64:v1", varints([4])),
+                        info("beam:metrics:distribution_int64:v1", varints([1, 1, 1, 1]), name: "d")])
+        let results = aggregator.results
+        #expect(results.attempted == results.committed)
+        let byName = Dictionary(uniqueKeysWithValues: results.committed.map { ($0.labels["NAME"]!, $0) })
+        #expect([UInt8](byName["n"]!.payload) == varints([7]))
+        #expect([UInt8](byName["d"]!.payload) == varints([3, 11, 1, 6]))
+    }
+
+    @Test func stringSetsUnionAndGaugesKeepTheLatest() throws {
+        let coder = CoderSpec.iterable(.stringUTF8)
+        func set(_ strings: [String]) throws -> [UInt8] {
+            var writer = ByteWriter()
+            try coder.encode(.iterable(strings.map { .string($0) }), into: &writer)
+            return writer.bytes
+        }
+        let aggregator = MetricsAggregator()
+        aggregator.add([info("beam:metrics:set_string:v1", try set(["a", "b"])),
+                        info("beam:metrics:latest_int64:v1", varints([100, 5]), name: "g")])
+        aggregator.add([info("beam:metrics:set_string:v1", try set(["b", "c"])),
+                        info("beam:metrics:latest_int64:v1", varints([50, 9]), name: "g")])
+        let byName = Dictionary(uniqueKeysWithValues: aggregator.results.committed.map { ($0.labels["NAME"]!, $0) })
+        var reader = ByteReader([UInt8](byName["n"]!.payload))
+        guard case .iterable(let strings) = try coder.decode(&reader) else { Issue.record("not an iterable"); return }
+        #expect(Set(strings) == [.string("a"), .string("b"), .string("c")])
+        #expect([UInt8](byName["g"]!.payload) == varints([100, 5]), "the gauge reported at t=100 stays")
+    }
+}
