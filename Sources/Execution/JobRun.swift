@@ -113,6 +113,9 @@ struct JobRun {
         input.reserveCapacity(chunks.reduce(0) { $0 + $1.count })
         chunks.forEach { input.append(contentsOf: $0) }
         var pending = BundleInput(transformID: stage.input.transformID, data: input)
+        let source = try runnerPCollection(stage.input.pcollection)
+        pending.elementOffsets = ElementBoundaries.offsets(
+            of: chunks, coder: .windowedValue(element: source.element, window: source.window))
         // A splittable DoFn may checkpoint: its residuals come back as more input for this stage.
         while true {
             let residuals = try await runBundle(stage, input: pending, store: store, workers: workers, state: state)
