@@ -116,27 +116,45 @@ struct JobRun {
         let source = try runnerPCollection(stage.input.pcollection)
         pending.elementOffsets = ElementBoundaries.offsets(
             of: chunks, coder: .windowedValue(element: source.element, window: source.window))
+        var timers = PendingTimers(stage.timerFamilies)
         // A splittable DoFn may checkpoint: its residuals come back as more input for this stage.
         while true {
-            let residuals = try await runBundle(stage, input: pending, store: store, workers: workers, state: state)
-            guard !residuals.isEmpty else { return }
+            let residuals = try await runBundle(stage, input: pending, store: store, workers: workers, state: state, timers: &timers)
+            guard !residuals.isEmpty else { break }
             pending = try residualInput(residuals, of: stage)
             if let delay = residuals.map(\.requestedTimeDelay).max(by: { $0.millis < $1.millis }), delay.millis > 0 {
                 try await Task.sleep(for: .milliseconds(min(delay.millis, 10_000)))
             }
         }
+        // The input is exhausted, so the watermark is past every window: fire held timers until none are set.
+        var rounds = 0
+        while !timers.isEmpty {
+            rounds += 1
+            guard rounds <= Self.maxTimerRounds else {
+                throw ExecutionError("\(describe(stage)) kept setting timers for \(Self.maxTimerRounds) rounds; giving up")
+            }
+            let firing = timers.takeAll()
+            let empty = BundleInput(transformID: stage.input.transformID, data: [])
+            _ = try await runBundle(stage, input: empty, timerInputs: firing, store: store, workers: workers, state: state, timers: &timers)
+        }
     }
+
+    /// Bounds looping timers in a batch job.
+    static let maxTimerRounds = 100_000
 
     /// Runs one bundle, retrying on a fresh harness if the harness dies; commits
     /// its outputs and returns its residuals.
-    private func runBundle(_ stage: FusedStage, input: BundleInput, store: PCollectionStore, workers: WorkerSet,
-                           state: BundleStateServer) async throws -> [Org_Apache_Beam_Model_FnExecution_V1_DelayedBundleApplication] {
+    private func runBundle(_ stage: FusedStage, input: BundleInput, timerInputs: [BundleTimerInput] = [],
+                           store: PCollectionStore, workers: WorkerSet, state: BundleStateServer,
+                           timers: inout PendingTimers) async throws -> [Org_Apache_Beam_Model_FnExecution_V1_DelayedBundleApplication] {
         var attempt = 1
         while true {
             let worker = try await workers.worker(for: stage.environmentID)
             do {
-                let result = try await worker.processBundle(descriptorID: stage.id, inputs: [input], stateHandler: state)
+                let result = try await worker.processBundle(descriptorID: stage.id, inputs: [input], timers: timerInputs,
+                                                            stateHandler: state)
                 commit(result, of: stage, to: store)
+                try timers.record(result.timers)
                 if result.response.requiresFinalization {
                     try await worker.finalizeBundle(instructionID: result.instructionID)
                 }

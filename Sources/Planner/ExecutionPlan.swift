@@ -69,6 +69,23 @@ public struct SideInputBinding: Sendable, Hashable {
     public let accessPatternURN: String
 }
 
+/// A timer family of a transform in a stage: timers the SDK sets arrive on
+/// the data channel in `coder` (beam:coder:timer:v1, key length-prefixed
+/// where the runner does not understand it) and are delivered back the same way.
+public struct TimerFamilyBinding: Sendable, Hashable {
+    public let transformID: String
+    public let familyID: String
+    public let coder: CoderSpec
+    public let isEventTime: Bool
+
+    public init(transformID: String, familyID: String, coder: CoderSpec, isEventTime: Bool) {
+        self.transformID = transformID
+        self.familyID = familyID
+        self.coder = coder
+        self.isEventTime = isEventTime
+    }
+}
+
 /// Transforms fused to run as one bundle in an SDK harness.
 public struct FusedStage: Sendable {
     public let id: String
@@ -83,6 +100,8 @@ public struct FusedStage: Sendable {
     /// The transform right after the source whose residuals (a splittable
     /// DoFn's checkpoints) are fed back to this stage as input, if any.
     public let residualTransformID: String?
+    /// Timer families of the stage's stateful transforms.
+    public let timerFamilies: [TimerFamilyBinding]
     /// The descriptor with a placeholder where the Fn API endpoint goes.
     let template: ProcessBundleDescriptor
 
@@ -98,6 +117,7 @@ public struct FusedStage: Sendable {
             }
         }
         descriptor.stateApiServiceDescriptor.url = endpoint
+        if !timerFamilies.isEmpty { descriptor.timerApiServiceDescriptor.url = endpoint }
         return descriptor
     }
 }

@@ -12,9 +12,13 @@ struct ParDoHandler: TransformHandler {
         guard let payload = try? ParDoPayload(serializedBytes: transform.spec.payload) else {
             throw PlanningError("ParDo '\(transform.uniqueName)' has an undecodable ParDoPayload")
         }
-        if !payload.timerFamilySpecs.isEmpty || !payload.onWindowExpirationTimerFamilySpec.isEmpty {
+        if !payload.onWindowExpirationTimerFamilySpec.isEmpty {
             throw PlanningError.unsupportedTransform(transform.spec.urn, transform.uniqueName,
-                "timers (\(payload.timerFamilySpecs.keys.sorted().joined(separator: ", "))) are not supported by beam-job-server yet")
+                "OnWindowExpiration is not supported by beam-job-server yet")
+        }
+        if !payload.timerFamilySpecs.isEmpty && !payload.restrictionCoderID.isEmpty {
+            throw PlanningError.unsupportedTransform(transform.spec.urn, transform.uniqueName,
+                "timers on a splittable DoFn are not supported by beam-job-server yet")
         }
         if payload.requiresTimeSortedInput {
             throw PlanningError.unsupportedTransform(transform.spec.urn, transform.uniqueName,

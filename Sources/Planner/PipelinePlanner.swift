@@ -177,8 +177,9 @@ struct PlanBuilder {
         }
 
         var sideInputs: [SideInputBinding] = []
+        var timerFamilies: [TimerFamilyBinding] = []
         for transform in draft.transforms {
-            descriptor.transforms[transform.id] = transform.transform
+            descriptor.transforms[transform.id] = try wireTimers(of: transform, into: &timerFamilies)
             for (local, pcollection) in transform.sideInputs.sorted(by: { $0.key < $1.key }) {
                 try runnerPCollection(pcollection)
                 sideInputs.append(SideInputBinding(transformID: transform.id, localName: local, pcollection: pcollection,
@@ -205,7 +206,26 @@ struct PlanBuilder {
                           transformNames: draft.transforms.map(\.transform.uniqueName),
                           usesUserState: draft.transforms.contains(where: \.usesUserState),
                           residualTransformID: draft.transforms.first?.startsStage == true ? draft.transforms.first?.id : nil,
-                          template: descriptor)
+                          timerFamilies: timerFamilies, template: descriptor)
+    }
+
+    /// The transform as the stage's descriptor holds it: a ParDo with timer
+    /// families gets length-prefixed timer coders, so the runner can read the
+    /// key, tag and window of every timer it holds and delivers.
+    private mutating func wireTimers(of planned: PlannedTransform, into bindings: inout [TimerFamilyBinding]) throws -> PTransform {
+        var transform = planned.transform
+        guard transform.spec.urn == TransformURNs.parDo,
+              var payload = try? ParDoPayload(serializedBytes: transform.spec.payload),
+              !payload.timerFamilySpecs.isEmpty else { return transform }
+        for (family, var spec) in payload.timerFamilySpecs.sorted(by: { $0.key < $1.key }) {
+            spec.timerFamilyCoderID = try wiring.lengthPrefixUnknown(spec.timerFamilyCoderID, in: &context)
+            payload.timerFamilySpecs[family] = spec
+            bindings.append(TimerFamilyBinding(transformID: planned.id, familyID: family,
+                                               coder: try CoderWiring.spec(spec.timerFamilyCoderID, in: context.components),
+                                               isEventTime: spec.timeDomain == .eventTime))
+        }
+        transform.spec.payload = try payload.serializedData()
+        return transform
     }
 
     /// A stage that only decodes `input` and re-encodes it as `output` (a
@@ -225,7 +245,7 @@ struct PlanBuilder {
                           input: StagePort(transformID: "\(id)_source", pcollection: source),
                           outputs: [StagePort(transformID: "\(id)_sink", pcollection: output)], sideInputs: [],
                           transformNames: ["transcode \(input)"], usesUserState: false, residualTransformID: nil,
-                          template: descriptor)
+                          timerFamilies: [], template: descriptor)
     }
 
     private func port(_ urn: String, name: String, coder: String,

@@ -7,6 +7,8 @@ import os
 import apache_beam as beam
 from apache_beam.io.restriction_trackers import OffsetRange
 from apache_beam.io.restriction_trackers import OffsetRestrictionTracker
+from apache_beam.coders import VarIntCoder
+from apache_beam.transforms import userstate
 from apache_beam.transforms import window
 from apache_beam.transforms.core import RestrictionProvider
 
@@ -149,6 +151,30 @@ def windowed_combine(p, folder):
             | beam.Map(lambda kv, w=beam.DoFn.WindowParam: (kv, float(w.start))))
 
 
+class BufferUntilWindowEnd(beam.DoFn):
+    """Bag + combining-value state per key and window, flushed by an event-time timer."""
+    BUFFER = userstate.BagStateSpec("buffer", VarIntCoder())
+    COUNT = userstate.CombiningValueStateSpec("count", sum)
+    FLUSH = userstate.TimerSpec("flush", userstate.TimeDomain.WATERMARK)
+
+    def process(self, kv, buffer=beam.DoFn.StateParam(BUFFER), count=beam.DoFn.StateParam(COUNT),
+                flush=beam.DoFn.TimerParam(FLUSH), w=beam.DoFn.WindowParam):
+        buffer.add(kv[1])
+        count.add(1)
+        flush.set(w.max_timestamp())
+
+    @userstate.on_timer(FLUSH)
+    def on_flush(self, key=beam.DoFn.KeyParam, buffer=beam.DoFn.StateParam(BUFFER),
+                 count=beam.DoFn.StateParam(COUNT), ts=beam.DoFn.TimestampParam):
+        yield (key, sorted(buffer.read()), count.read(), float(ts))
+        buffer.clear()
+        count.clear()
+
+
+def stateful_timers(p, folder):
+    return _timestamped(p) | beam.WindowInto(window.FixedWindows(10)) | beam.ParDo(BufferUntilWindowEnd())
+
+
 class CountToRestriction(RestrictionProvider):
     def initial_restriction(self, element):
         return OffsetRange(0, element)
@@ -190,4 +216,5 @@ ALL = {
     "session_windows": session_windows,
     "windowed_combine": windowed_combine,
     "splittable_dofn": splittable_dofn,
+    "stateful_timers": stateful_timers,
 }

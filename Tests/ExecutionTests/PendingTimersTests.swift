@@ -1,0 +1,46 @@
+import BeamCore
+import Planner
+import Testing
+import Worker
+@testable import Execution
+
+@Suite struct PendingTimersTests {
+    let coder = CoderSpec.timer(key: .stringUTF8, window: .globalWindow)
+    let family = BundleTimerKey(transformID: "t", timerFamilyID: "f")
+
+    private func timer(_ key: String, at timestamp: Int64?, tag: String = "") throws -> [UInt8] {
+        let firing = timestamp.map { DecodedTimer.Firing(fireTimestamp: $0, holdTimestamp: $0, pane: .noFiring) }
+        var writer = ByteWriter()
+        try coder.encode(.timer(DecodedTimer(userKey: .string(key), dynamicTimerTag: tag, windows: [.global], firing: firing)),
+                         into: &writer)
+        return writer.bytes
+    }
+
+    private func pending() -> PendingTimers {
+        PendingTimers([TimerFamilyBinding(transformID: "t", familyID: "f", coder: coder, isEventTime: true)])
+    }
+
+    @Test func latestSettingWinsAndClearDrops() throws {
+        var timers = pending()
+        try timers.record([family: try timer("a", at: 10) + timer("a", at: 20) + timer("b", at: 5) + timer("c", at: 7)])
+        try timers.record([family: try timer("c", at: nil)])
+        let fired = timers.takeAll()
+        #expect(timers.isEmpty)
+        #expect(fired.count == 1)
+        let expected = try timer("b", at: 5) + timer("a", at: 20)
+        #expect(fired[0].data == expected, "earliest first; a's reset replaced 10 by 20; c was cleared")
+    }
+
+    @Test func dynamicTagsAreSeparateTimers() throws {
+        var timers = pending()
+        try timers.record([family: try timer("a", at: 1, tag: "x") + timer("a", at: 2, tag: "y")])
+        #expect(timers.takeAll()[0].data == (try timer("a", at: 1, tag: "x") + timer("a", at: 2, tag: "y")))
+    }
+
+    @Test func unknownFamiliesAreAnError() throws {
+        var timers = pending()
+        #expect(throws: (any Error).self) {
+            try timers.record([BundleTimerKey(transformID: "t", timerFamilyID: "other"): try timer("a", at: 1)])
+        }
+    }
+}
