@@ -14,18 +14,25 @@ enum ElementBoundaries {
         for chunk in chunks {
             offsets.append(base)
             if chunk.count > 2 * spacing && coder.isKnown {
-                var reader = ByteReader(chunk)
-                var last = 0
-                while !reader.isAtEnd {
-                    if reader.position - last >= spacing {
-                        offsets.append(base + reader.position)
-                        last = reader.position
-                    }
-                    do { try coder.skip(&reader) } catch { break }  // undecodable: send the rest whole
+                var position = 0
+                // An undecodable element ends the search: the rest goes whole.
+                while let next = try? boundary(from: position, in: chunk, spacing: spacing, coder: coder), next < chunk.count {
+                    offsets.append(base + next)
+                    position = next
                 }
             }
             base += chunk.count
         }
         return offsets
+    }
+
+    /// The first element boundary at least `spacing` bytes past `start` (or
+    /// the end of `bytes`), found by skipping whole elements with `coder`.
+    static func boundary(from start: Int, in bytes: [UInt8], spacing: Int, coder: CoderSpec) throws -> Int {
+        var reader = ByteReader(bytes[start...])
+        while !reader.isAtEnd && reader.position - start < spacing {
+            try coder.skip(&reader)
+        }
+        return reader.position
     }
 }

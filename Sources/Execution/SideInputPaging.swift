@@ -4,7 +4,7 @@ import Foundation
 
 /// Serves a large side-input value in pages linked by continuation tokens.
 /// The SDK decodes every page on its own, so pages end only between whole
-/// elements, found by skipping them with their coder. The token is the byte
+/// elements (`ElementBoundaries.boundary`). The token is the byte
 /// offset of the next page.
 enum SideInputPaging {
     static let pageBytes = 1 << 20
@@ -21,11 +21,7 @@ enum SideInputPaging {
         if bytes.count - start <= pageBytes {
             return .with { $0.data = Data(bytes[start...]) }
         }
-        var reader = ByteReader(bytes[start...])
-        while !reader.isAtEnd && reader.position - start < pageBytes {
-            try elementCoder.skip(&reader)
-        }
-        let end = reader.position
+        let end = try ElementBoundaries.boundary(from: start, in: bytes, spacing: pageBytes, coder: elementCoder)
         return .with {
             $0.data = Data(bytes[start..<end])
             if end < bytes.count { $0.continuationToken = Data(String(end).utf8) }

@@ -169,7 +169,7 @@ struct PlanBuilder {
         for pcollection in draft.produced.sorted() where consumedOutside.contains(pcollection) {
             sinkTargets.append((pcollection, try runnerPCollection(pcollection)))
         }
-        sinkTargets.append(contentsOf: (transcodingSinks[index] ?? []).map { ($0.0, $0.1) })
+        sinkTargets.append(contentsOf: transcodingSinks[index] ?? [])
         for (number, target) in sinkTargets.enumerated() {
             let sinkID = "\(draft.id)_sink\(number)"
             descriptor.transforms[sinkID] = port(TransformURNs.runnerSink, name: sinkID, coder: wireCoderIDs[target.runner]!, inputs: ["i0": target.pipeline])
@@ -195,9 +195,7 @@ struct PlanBuilder {
             // The harness decodes side-input values with this coder: the one the runner stored them in.
             descriptor.pcollections[binding.pcollection]?.coderID = elementCoderIDs[binding.pcollection]!
         }
-        descriptor.coders = context.components.coders
-        descriptor.windowingStrategies = context.components.windowingStrategies
-        descriptor.environments = context.components.environments
+        shareComponents(into: &descriptor)
         descriptor.stateApiServiceDescriptor.url = ""
 
         return FusedStage(id: draft.id, environmentID: draft.environmentID,
@@ -237,15 +235,20 @@ struct PlanBuilder {
         descriptor.transforms["\(id)_source"] = port(TransformURNs.runnerSource, name: "\(id)_source", coder: wireCoderIDs[source]!, outputs: ["i0": input])
         descriptor.transforms["\(id)_sink"] = port(TransformURNs.runnerSink, name: "\(id)_sink", coder: wireCoderIDs[output]!, inputs: ["i0": input])
         descriptor.pcollections[input] = try context.pcollection(input)
-        descriptor.coders = context.components.coders
-        descriptor.windowingStrategies = context.components.windowingStrategies
-        descriptor.environments = context.components.environments
+        shareComponents(into: &descriptor)
         let environment = context.components.environments.keys.sorted().first ?? ""
         return FusedStage(id: id, environmentID: environment,
                           input: StagePort(transformID: "\(id)_source", pcollection: source),
                           outputs: [StagePort(transformID: "\(id)_sink", pcollection: output)], sideInputs: [],
                           transformNames: ["transcode \(input)"], usesUserState: false, residualTransformID: nil,
                           timerFamilies: [], template: descriptor)
+    }
+
+    /// Every coder, windowing strategy and environment, as a stage's harness may need any of them.
+    private func shareComponents(into descriptor: inout ProcessBundleDescriptor) {
+        descriptor.coders = context.components.coders
+        descriptor.windowingStrategies = context.components.windowingStrategies
+        descriptor.environments = context.components.environments
     }
 
     private func port(_ urn: String, name: String, coder: String,
