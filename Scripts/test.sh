@@ -4,8 +4,12 @@
 #   2. Swift unit tests (some drive the real Python SDK harness from .venv);
 #   3. end-to-end tests: the real Beam Python SDK submits pipelines to
 #      beam-job-server and compares results with Beam's DirectRunner;
-#   4. Beam's own portable-runner suite (prism_runner_test.py) against
-#      beam-job-server, checked against Tests/EndToEnd/beam_suite_known_failures.txt.
+#   4. Beam's own portable-runner suite (prism_runner_test.py, plus the tests it
+#      skips that we run anyway) against beam-job-server, checked against
+#      Tests/EndToEnd/beam_suite_known_failures.txt;
+#   5. Beam's trigger transcript tests (trigger_test.py, TestStream) against
+#      beam-job-server, checked against Tests/EndToEnd/trigger_transcripts_known_failures.txt.
+# Steps 3-5 all run even when one fails; the script fails if any did.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -23,5 +27,8 @@ swift test
 
 export BEAM_JOB_SERVER_BIN="$ROOT/.build/debug/beam-job-server"
 export BEAM_BOOT_BIN="$ROOT/.build/debug/beam-boot"
-"$BEAM_PYTHON" -m pytest -p no:cacheprovider Tests/EndToEnd "$@"
-"$BEAM_PYTHON" Tests/EndToEnd/run_beam_suite.py --binary "$BEAM_JOB_SERVER_BIN"
+status=0
+"$BEAM_PYTHON" -m pytest -p no:cacheprovider Tests/EndToEnd "$@" || status=1
+"$BEAM_PYTHON" Tests/EndToEnd/run_beam_suite.py --binary "$BEAM_JOB_SERVER_BIN" || status=1
+"$BEAM_PYTHON" Tests/EndToEnd/run_trigger_transcripts.py --binary "$BEAM_JOB_SERVER_BIN" || status=1
+exit "$status"

@@ -1,8 +1,15 @@
+import BeamCore
 import Synchronization
 
-/// User state of a job's stateful DoFns (bag state; value and combining
-/// state are bags to the SDK), scoped by transform, state id, encoded key and
-/// encoded window, as the State API addresses it.
+/// The committed user state of a job's stateful DoFns: bag (and the value,
+/// combining and set state the SDKs build on bags), multimap and ordered-list
+/// cells, each addressed as the State API does (transform, state id, encoded
+/// key, encoded window).
+///
+/// Bundles read and write through a `Transaction`, whose writes reach the
+/// store only on `commit()`, so a retried bundle does not repeat its appends.
+/// The scheduler calls `expire` as the watermark passes windows, so state
+/// lives no longer than its window (plus allowed lateness).
 public final class UserStateStore: Sendable {
     public struct Address: Hashable, Sendable {
         public let transformID: String
@@ -18,19 +25,103 @@ public final class UserStateStore: Sendable {
         }
     }
 
-    private let bags = Mutex<[Address: [UInt8]]>([:])
+    /// How a cell's bytes are organised; part of its identity, so a bag and a
+    /// multimap at the same address never mix.
+    public enum Kind: Hashable, Sendable {
+        case bag, multimap, orderedList
+    }
+
+    struct CellID: Hashable, Sendable {
+        var address: Address
+        var kind: Kind
+    }
+
+    private struct Table {
+        /// Cells by transform id, so expiry visits one transform's cells only.
+        var cells: [String: [CellID: UserStateCell]] = [:]
+        var cellCount = 0
+        var byteCount = 0
+
+        mutating func update(_ id: CellID, _ change: (inout UserStateCell) -> Void) {
+            var cell = cells[id.address.transformID]?[id] ?? UserStateCell()
+            let (wasEmpty, oldBytes) = (cell.isEmpty, cell.byteCount)
+            change(&cell)
+            byteCount += cell.byteCount - oldBytes
+            cellCount += (cell.isEmpty ? 0 : 1) - (wasEmpty ? 0 : 1)
+            cells[id.address.transformID, default: [:]][id] = cell.isEmpty ? nil : cell
+            if cells[id.address.transformID]?.isEmpty == true { cells[id.address.transformID] = nil }
+        }
+    }
+
+    private let table = Mutex(Table())
 
     public init() {}
 
-    public func read(_ address: Address) -> [UInt8] {
-        bags.withLock { $0[address] ?? [] }
+    public var isEmpty: Bool { table.withLock { $0.cellCount == 0 } }
+    /// Non-empty cells (one per state id, key and window in use).
+    public var cellCount: Int { table.withLock { $0.cellCount } }
+    /// Bytes of state values held (not counting keys and windows).
+    public var byteCount: Int { table.withLock { $0.byteCount } }
+
+    /// A write buffer for one bundle over this store.
+    public func transaction() -> Transaction { Transaction(self) }
+
+    /// Drops every cell of `transformID` whose window has expired: its max
+    /// timestamp plus `allowedLateness` is before `watermark`. Windows whose max
+    /// timestamp `windowMaxTimestamp` cannot tell (nil) are kept until the
+    /// watermark reaches +inf. The closure runs under the store's lock and must
+    /// not call the store. Returns the number of cells removed.
+    @discardableResult
+    public func expire(transformID: String, windowsEndingBefore watermark: Int64, allowedLateness: Int64 = 0,
+                       windowMaxTimestamp: ([UInt8]) -> Int64?) -> Int {
+        table.withLock { table in
+            guard let cells = table.cells[transformID] else { return 0 }
+            var expired: [[UInt8]: Bool] = [:]  // many cells share a window: decode each once
+            var removed = 0
+            for (id, cell) in cells {
+                let window = id.address.window
+                let isExpired = expired[window] ?? {
+                    let answer: Bool
+                    if let maxTimestamp = windowMaxTimestamp(window) {
+                        let (end, overflow) = maxTimestamp.addingReportingOverflow(max(allowedLateness, 0))
+                        answer = !overflow && end < watermark
+                    } else {
+                        answer = watermark >= BeamTime.maxTimestamp
+                    }
+                    expired[window] = answer
+                    return answer
+                }()
+                guard isExpired else { continue }
+                table.cells[transformID]![id] = nil
+                table.byteCount -= cell.byteCount
+                table.cellCount -= 1
+                removed += 1
+            }
+            if table.cells[transformID]!.isEmpty { table.cells[transformID] = nil }
+            return removed
+        }
     }
 
-    public func append(_ bytes: [UInt8], to address: Address) {
-        bags.withLock { $0[address, default: []].append(contentsOf: bytes) }
+    /// Drops all state of `transformID` (e.g. when its stage is done for good).
+    @discardableResult
+    public func removeAll(transformID: String) -> Int {
+        table.withLock { table in
+            guard let cells = table.cells.removeValue(forKey: transformID) else { return 0 }
+            table.cellCount -= cells.count
+            table.byteCount -= cells.values.reduce(0) { $0 + $1.byteCount }
+            return cells.count
+        }
     }
 
-    public func clear(_ address: Address) {
-        _ = bags.withLock { $0.removeValue(forKey: address) }
+    // MARK: Used by Transaction
+
+    func cell(_ id: CellID) -> UserStateCell {
+        table.withLock { $0.cells[id.address.transformID]?[id] ?? UserStateCell() }
+    }
+
+    func apply(_ deltas: [CellID: UserStateDelta]) {
+        table.withLock { table in
+            for (id, delta) in deltas { table.update(id) { $0.apply(delta) } }
+        }
     }
 }

@@ -1,9 +1,11 @@
 import BeamCore
 
 /// The windowing of a PCollection as the engine uses it: how windows merge, which
-/// timestamp grouped output gets, and how windows are encoded on the wire.
+/// timestamp grouped output gets, how windows are encoded on the wire, and when
+/// grouped panes fire.
 ///
-/// Built by the planner from a WindowingStrategy proto; read by `GroupByKey`.
+/// Built by Execution's WindowingTranslation from a WindowingStrategy proto; read by
+/// `GroupByKey` (batch) and `TriggeredGroupByKey`.
 public struct WindowingSpec: Sendable, Hashable {
     public var windowFn: WindowFnSpec
     public var timestampCombiner: TimestampCombiner
@@ -12,10 +14,16 @@ public struct WindowingSpec: Sendable, Hashable {
     /// WindowingStrategy.merge_status == NEEDS_MERGE. Sessions always merge; a custom
     /// WindowFn that needs merging is not supported yet.
     public var needsMerge: Bool
+    public var trigger: TriggerSpec
+    public var accumulation: AccumulationMode
+    public var closingBehavior: ClosingBehavior
+    public var onTimeBehavior: OnTimeBehavior
 
     public init(
         windowFn: WindowFnSpec, timestampCombiner: TimestampCombiner = .endOfWindow, windowCoder: CoderSpec,
-        allowedLatenessMillis: Int64 = 0, needsMerge: Bool? = nil
+        allowedLatenessMillis: Int64 = 0, needsMerge: Bool? = nil, trigger: TriggerSpec = .default,
+        accumulation: AccumulationMode = .discarding, closingBehavior: ClosingBehavior = .emitAlways,
+        onTimeBehavior: OnTimeBehavior = .fireAlways
     ) {
         self.windowFn = windowFn
         self.timestampCombiner = timestampCombiner
@@ -28,6 +36,10 @@ public struct WindowingSpec: Sendable, Hashable {
         } else {
             self.needsMerge = false
         }
+        self.trigger = trigger
+        self.accumulation = accumulation
+        self.closingBehavior = closingBehavior
+        self.onTimeBehavior = onTimeBehavior
     }
 
     /// Global windows, END_OF_WINDOW: what a PCollection has unless windowed.

@@ -5,14 +5,27 @@ import Foundation
 import Planner
 import Worker
 
-/// Answers one stage's State API requests: side inputs from the engine's
-/// materialized PCollections (iterable and multimap access), and bag user
-/// state from the job's `UserStateStore`. Unsupported keys get an error
-/// response naming them, which fails the bundle with that text.
+/// Answers one bundle's State API requests: side inputs from the engine's
+/// materialized PCollections (iterable and multimap access), and user state
+/// (bag, multimap, ordered list; see `BundleStateServer+UserState.swift`)
+/// through the bundle's `UserStateStore.Transaction`, which the scheduler
+/// commits when the bundle succeeds. Unsupported keys get an error response
+/// naming them, which fails the bundle with that text.
 struct BundleStateServer: BundleStateHandler {
     /// (transform id, side input local name) -> materialized side input.
     let sideInputs: [SideInputKey: SideInput]
-    let userState: UserStateStore
+    let userState: UserStateStore.Transaction
+
+    init(sideInputs: [SideInputKey: SideInput], userState: UserStateStore.Transaction) {
+        self.sideInputs = sideInputs
+        self.userState = userState
+    }
+
+    /// Writes straight through to `userState`: no retry safety. For callers
+    /// that do not yet commit per bundle.
+    init(sideInputs: [SideInputKey: SideInput], userState: UserStateStore) {
+        self.init(sideInputs: sideInputs, userState: UserStateStore.Transaction(userState, autoCommit: true))
+    }
 
     struct SideInputKey: Hashable, Sendable {
         let transformID: String
@@ -48,18 +61,9 @@ struct BundleStateServer: BundleStateHandler {
                 let side = try sideInput(key.transformID, key.sideInputID)
                 response.get = try SideInputPaging.page(side.data.multimapKeys(window: [UInt8](key.window)),
                                                         elementCoder: side.keyAndValueCoders.0, continuationToken: get.continuationToken)
-            case (.bagUserState(let key), let operation?):
-                let address = UserStateStore.Address(transformID: key.transformID, stateID: key.userStateID,
-                                                     key: [UInt8](key.key), window: [UInt8](key.window))
-                switch operation {
-                case .get: response.get = .with { $0.data = Data(userState.read(address)) }
-                case .append(let append):
-                    userState.append([UInt8](append.data), to: address)
-                    response.append = .init()
-                case .clear:
-                    userState.clear(address)
-                    response.clear = .init()
-                }
+            case (.bagUserState, let operation?), (.multimapUserState, let operation?),
+                 (.multimapKeysUserState, let operation?), (.orderedListUserState, let operation?):
+                response.response = try userStateResponse(request.stateKey, operation)
             default:
                 response.error = "State request not supported by beam-job-server: \(Self.caseName(request.stateKey.type)) / \(Self.caseName(request.request))"
             }

@@ -4,9 +4,11 @@ import Worker
 
 /// The timers a stage's bundles have set and not yet fired, latest setting
 /// winning per (transform, family, key, tag, window); a cleared timer is
-/// dropped. Batch semantics: once the stage's input is processed the
-/// watermark is at +inf, so every held timer fires, earliest first, and
-/// timers set while firing fire in a later round.
+/// dropped. The scheduler takes the due ones as the stage's input watermark
+/// and processing time advance (event-time timers fire once the watermark is
+/// past them); held timers hold the stage's output watermark at their output
+/// timestamps. At watermark +inf every held timer is due, earliest first,
+/// and timers set while firing fire in a later round.
 struct PendingTimers {
     private struct Identity: Hashable {
         let transformID: String
@@ -18,6 +20,7 @@ struct PendingTimers {
 
     private struct Held {
         let fireTimestamp: Int64
+        let holdTimestamp: Int64
         let isEventTime: Bool
         let bytes: [UInt8]
     }
@@ -50,20 +53,39 @@ struct PendingTimers {
                     held[identity] = nil
                     continue
                 }
-                held[identity] = Held(fireTimestamp: firing.fireTimestamp, isEventTime: family.isEventTime,
+                held[identity] = Held(fireTimestamp: firing.fireTimestamp, holdTimestamp: firing.holdTimestamp,
+                                      isEventTime: family.isEventTime,
                                       bytes: Array(data[start..<reader.position]))
             }
         }
     }
 
-    /// Every held timer, for one firing round: event-time timers by timestamp,
-    /// then processing-time ones, grouped by family. Empties the table.
+    /// The earliest output timestamp of a held timer: the stage's output
+    /// watermark may not pass it.
+    var hold: Int64 { held.values.map(\.holdTimestamp).min() ?? BeamTime.maxTimestamp }
+
+    /// When the earliest processing-time timer is due, if one is held.
+    var nextProcessingTime: Int64? { held.values.filter { !$0.isEventTime }.map(\.fireTimestamp).min() }
+
+    /// Every held timer, for one firing round (the watermark is at +inf).
     mutating func takeAll() -> [BundleTimerInput] {
-        let ordered = held.sorted { a, b in
+        takeDue(inputWatermark: BeamTime.maxTimestamp, processingTime: .max)
+    }
+
+    /// The timers due at this input watermark and processing time, removed
+    /// from the table: event-time timers by timestamp, then processing-time
+    /// ones, grouped by family. At watermark +inf everything is due.
+    mutating func takeDue(inputWatermark: Int64, processingTime: Int64) -> [BundleTimerInput] {
+        let draining = inputWatermark >= BeamTime.maxTimestamp
+        let due = held.filter { _, timer in
+            draining || (timer.isEventTime ? timer.fireTimestamp < inputWatermark : timer.fireTimestamp <= processingTime)
+        }
+        guard !due.isEmpty else { return [] }
+        let ordered = due.sorted { a, b in
             if a.value.isEventTime != b.value.isEventTime { return a.value.isEventTime }
             return a.value.fireTimestamp < b.value.fireTimestamp
         }
-        held = [:]
+        for identity in due.keys { held[identity] = nil }
         var byFamily: [BundleTimerKey: [[UInt8]]] = [:]
         var order: [BundleTimerKey] = []
         for (identity, timer) in ordered {

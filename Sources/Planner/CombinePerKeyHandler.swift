@@ -50,6 +50,15 @@ struct CombinePerKeyHandler: TransformHandler {
                                 mainInput: merged)
     }
 
+    /// Precombined accumulators would count as elements for an element-count
+    /// trigger and pre-empt early panes, so only the default trigger is lifted.
+    private static func firesOncePerWindow(_ trigger: Org_Apache_Beam_Model_Pipeline_V1_Trigger) -> Bool {
+        switch trigger.trigger {
+        case .default?, nil: return true
+        default: return false
+        }
+    }
+
     /// (input PCollection, accumulator coder, key coder) when lifting applies.
     private func liftingPlan(_ transform: PTransform, _ context: PlanningContext) throws -> (String, String, String)? {
         guard transform.inputs.count == 1, let input = transform.inputs.values.first,
@@ -59,7 +68,8 @@ struct CombinePerKeyHandler: TransformHandler {
         let coder = try context.coder(pcollection.coderID)
         guard coder.spec.urn == CoderURNs.kv, coder.componentCoderIds.count == 2,
               let windowing = context.components.windowingStrategies[pcollection.windowingStrategyID],
-              windowing.mergeStatus != .needsMerge, windowing.mergeStatus != .alreadyMerged else { return nil }
+              windowing.mergeStatus != .needsMerge, windowing.mergeStatus != .alreadyMerged,
+              Self.firesOncePerWindow(windowing.trigger) else { return nil }
         return (input, payload.accumulatorCoderID, coder.componentCoderIds[0])
     }
 }

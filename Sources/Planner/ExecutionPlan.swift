@@ -23,6 +23,7 @@ public struct ExecutionPlan: Sendable {
 
 public enum PlanStep: Sendable {
     case impulse(output: String)
+    case testStream(TestStreamStep)
     case groupByKey(GroupByKeyStep)
     case flatten(FlattenStep)
     case stage(FusedStage)

@@ -27,7 +27,7 @@ struct PlanBuilder {
     var context: PlanningContext
     let fusion: Fusion
     private var wiring = CoderWiring()
-    private var runnerPCollections: [String: RunnerPCollection] = [:]
+    private(set) var runnerPCollections: [String: RunnerPCollection] = [:]
     private var wireCoderIDs: [String: String] = [:]
     private var elementCoderIDs: [String: String] = [:]
     /// Extra sinks for flatten inputs re-encoded with the flatten's coder: stage index -> (pipeline PCollection, runner id).
@@ -70,7 +70,7 @@ struct PlanBuilder {
 
     /// Registers `pcollection` as held by the runner, encoded with `elementCoder` (default: its own).
     @discardableResult
-    private mutating func runnerPCollection(_ pcollection: String, runnerID: String? = nil,
+    mutating func runnerPCollection(_ pcollection: String, runnerID: String? = nil,
                                             elementCoder: String? = nil) throws -> String {
         let id = runnerID ?? pcollection
         if runnerPCollections[id] != nil { return id }
@@ -142,6 +142,8 @@ struct PlanBuilder {
         case .impulse:
             guard let output = planned.outputs.first else { throw PlanningError("Impulse '\(transform.uniqueName)' has no output") }
             return .impulse(output: try runnerPCollection(output))
+        case .testStream:
+            return .testStream(try testStreamStep(planned))
         case .groupByKey:
             let input = try runnerPCollection(planned.inputs[0])
             let output = try runnerPCollection(planned.outputs[0])
@@ -272,6 +274,9 @@ struct PlanBuilder {
             switch node {
             case .impulse(let output):
                 producer[output] = index
+                reads.append([])
+            case .testStream(let step):
+                step.outputs.values.forEach { producer[$0] = index }
                 reads.append([])
             case .groupByKey(let step):
                 producer[step.output] = index

@@ -3,7 +3,7 @@ import BeamModel
 /// A leaf transform after expansion: what executes it, and the PCollections
 /// it reads (main input, side inputs) and writes.
 struct PlannedTransform {
-    enum Executor { case impulse, groupByKey, flatten, sdk }
+    enum Executor { case impulse, testStream, groupByKey, flatten, sdk }
 
     let id: String
     var transform: PTransform

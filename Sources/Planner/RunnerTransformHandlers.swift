@@ -10,6 +10,16 @@ struct ImpulseHandler: TransformHandler {
     }
 }
 
+/// TestStream: the runner replays the payload's events in order, each once
+/// everything before it has been processed.
+struct TestStreamHandler: TransformHandler {
+    let urns: Set<String> = [TransformURNs.testStream]
+
+    func expand(id: String, transform: PTransform, in context: inout PlanningContext) throws {
+        context.planned.append(PlannedTransform(id: id, transform: transform, executor: .testStream))
+    }
+}
+
 /// GroupByKey: a runner shuffle on encoded keys, per window.
 struct GroupByKeyHandler: TransformHandler {
     let urns: Set<String> = [TransformURNs.groupByKey]
@@ -37,7 +47,7 @@ struct FlattenHandler: TransformHandler {
 
 /// Transforms that exist in the model but that this runner does not execute yet.
 struct UnsupportedTransformHandler: TransformHandler {
-    let urns: Set<String> = [TransformURNs.testStream, TransformURNs.read]
+    let urns: Set<String> = [TransformURNs.read]
 
     func expand(id: String, transform: PTransform, in context: inout PlanningContext) throws {
         throw PlanningError.unsupportedTransform(transform.spec.urn, transform.uniqueName,

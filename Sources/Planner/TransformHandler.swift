@@ -18,7 +18,7 @@ extension TransformHandler {
 /// The registry of handlers, by URN.
 enum TransformHandlers {
     static let all: [any TransformHandler] = [
-        ImpulseHandler(), GroupByKeyHandler(), FlattenHandler(), ParDoHandler(),
+        ImpulseHandler(), TestStreamHandler(), GroupByKeyHandler(), FlattenHandler(), ParDoHandler(),
         CombinePerKeyHandler(), SDKLeafHandler(), UnsupportedTransformHandler(),
     ]
 

@@ -1,6 +1,7 @@
 """Runs Beam's own portable-runner suite (prism_runner_test.PrismRunnerTest,
-shipped in the apache-beam wheel) against beam-job-server and compares the
-outcome with beam_suite_known_failures.txt.
+shipped in the apache-beam wheel) plus the tests it skips that we also want
+(beam_suite_extras.py) against beam-job-server, and compares the outcome with
+beam_suite_known_failures.txt.
 
 Beam's suite starts the job-server binary itself with `--job_port PORT`.
 Exit status: 0 when every test outside the known-failures list passes (or is
@@ -9,19 +10,16 @@ import argparse
 import os
 import subprocess
 import sys
-import xml.etree.ElementTree as ElementTree
 
 import apache_beam
+
+from beam_suite_extras import EXTRA_TESTS
+from suite_report import compare
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 SUITE = os.path.join(os.path.dirname(apache_beam.__file__), "runners", "portability", "prism_runner_test.py")
 KNOWN_FAILURES = os.path.join(HERE, "beam_suite_known_failures.txt")
-
-
-def known_failures():
-    with open(KNOWN_FAILURES) as f:
-        return {line.split("#")[0].strip() for line in f if line.split("#")[0].strip()}
 
 
 def main():
@@ -32,35 +30,19 @@ def main():
     args = parser.parse_args()
 
     report = os.path.join(REPO, ".build", "beam-suite-report.xml")
+    extras = [f"{os.path.join(HERE, 'beam_suite_extras.py')}::PrismRunnerExtrasTest::{name}" for name in EXTRA_TESTS]
     command = [
-        sys.executable, "-m", "pytest", f"{SUITE}::PrismRunnerTest", "-p", "beam_suite_options",
-        "-p", "no:cacheprovider", "-q", "--timeout=300", f"--junitxml={report}",
+        sys.executable, "-m", "pytest", f"{SUITE}::PrismRunnerTest", *extras, "-p", "beam_suite_options",
+        "-p", "no:cacheprovider", "--noconftest", "-q", "--timeout=300", f"--junitxml={report}",
         f"--test-pipeline-options=--prism_bin={args.binary} --environment_type={args.environment_type}",
     ]
     if args.k:
         command += ["-k", args.k]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, os.environ.get("PYTHONPATH", "")]))
+    if os.path.exists(report):
+        os.remove(report)
     subprocess.run(command, env=env, cwd=REPO, check=False)
-
-    passed, failed, skipped = [], [], []
-    for case in ElementTree.parse(report).iter("testcase"):
-        name = case.get("name")
-        if case.find("failure") is not None or case.find("error") is not None:
-            failed.append(name)
-        elif case.find("skipped") is not None:
-            skipped.append(name)
-        else:
-            passed.append(name)
-    expected = known_failures()
-    regressions = sorted(set(failed) - expected)
-    fixed = sorted(expected & set(passed))
-    print(f"\nBeam portable suite on beam-job-server: {len(passed)} passed, {len(failed)} failed, "
-          f"{len(skipped)} skipped (known failures listed: {len(expected)})")
-    for name in fixed:
-        print(f"  now passing, remove from known failures: {name}")
-    for name in regressions:
-        print(f"  REGRESSION (fails, not a known failure): {name}")
-    return 1 if regressions else 0
+    return compare("Beam portable suite on beam-job-server", report, KNOWN_FAILURES)
 
 
 if __name__ == "__main__":

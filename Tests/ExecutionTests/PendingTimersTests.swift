@@ -43,4 +43,25 @@ import Worker
             try timers.record([BundleTimerKey(transformID: "t", timerFamilyID: "other"): try timer("a", at: 1)])
         }
     }
+
+    @Test func eventTimersFireOnceTheWatermarkIsPastThemAndHoldItUntilThen() throws {
+        var timers = pending()
+        try timers.record([family: try timer("a", at: 10) + timer("b", at: 20)])
+        #expect(timers.hold == 10)
+        #expect(timers.takeDue(inputWatermark: 10, processingTime: 0).isEmpty, "a watermark at 10 may still see data at 10")
+        let fired = timers.takeDue(inputWatermark: 11, processingTime: 0)
+        #expect(fired.first?.data == (try timer("a", at: 10)))
+        #expect(timers.hold == 20)
+        #expect(timers.takeDue(inputWatermark: BeamTime.maxTimestamp, processingTime: 0).first?.data == (try timer("b", at: 20)))
+        #expect(timers.hold == BeamTime.maxTimestamp)
+    }
+
+    @Test func processingTimeTimersFollowTheClock() throws {
+        var timers = PendingTimers([TimerFamilyBinding(transformID: "t", familyID: "f", coder: coder, isEventTime: false)])
+        try timers.record([family: try timer("a", at: 1_000)])
+        #expect(timers.nextProcessingTime == 1_000)
+        #expect(timers.takeDue(inputWatermark: 5_000, processingTime: 999).isEmpty)
+        #expect(timers.takeDue(inputWatermark: 0, processingTime: 1_000).count == 1)
+        #expect(timers.nextProcessingTime == nil)
+    }
 }

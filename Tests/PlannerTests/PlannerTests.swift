@@ -97,3 +97,26 @@ func fixture(_ name: String) throws -> Pipeline {
         }
     }
 }
+
+@Suite struct TestStreamPlanningTests {
+    @Test func testStreamEventsAreReplayableAndTriggeredCombinesAreNotLifted() throws {
+        let plan = try PipelinePlanner.plan(try fixture("teststream_triggered"))
+        let step = try #require(plan.steps.compactMap { if case .testStream(let t) = $0 { t } else { nil } }.first)
+        #expect(step.events.count == 5)
+        guard case .elements(let tag, let encoded) = step.events[0], let output = step.outputs[tag],
+              let pcollection = plan.pcollections[output] else {
+            Issue.record("first event should add elements to a known output")
+            return
+        }
+        let codec = WindowedValueCodec(elementCoder: pcollection.element, windowCoder: pcollection.window)
+        let values = try codec.split(encoded)
+        #expect(values.count == 1)
+        #expect(values.first?.timestamp == 1)
+        guard case .watermark(_, 5) = step.events[1], case .processingTime(3) = step.events[2] else {
+            Issue.record("watermark and processing-time events keep their order and values")
+            return
+        }
+        let urns = plan.stages.flatMap { $0.descriptor(endpoint: "e").transforms.values.map(\.spec.urn) }
+        #expect(!urns.contains(TransformURNs.combinePrecombine), "an early-firing trigger must see every element")
+    }
+}

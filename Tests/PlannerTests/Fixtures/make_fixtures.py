@@ -26,7 +26,20 @@ def sessions(p):
      | beam.WindowInto(window.Sessions(3)) | beam.CombinePerKey(sum) | beam.Map(print))
 
 
-for name, build in [("wordcount", wordcount), ("mixed_flatten", mixed_flatten), ("sessions", sessions)]:
+def teststream_triggered(p):
+    from apache_beam.testing.test_stream import TestStream
+    from apache_beam.transforms import trigger
+    events = (TestStream().add_elements([window.TimestampedValue(("k", 1), 1)])
+              .advance_watermark_to(5).advance_processing_time(3).add_elements([("k", 2)])
+              .advance_watermark_to_infinity())
+    (p | events
+     | beam.WindowInto(window.FixedWindows(10), trigger=trigger.AfterWatermark(early=trigger.AfterCount(1)),
+                       accumulation_mode=trigger.AccumulationMode.ACCUMULATING)
+     | beam.CombinePerKey(sum) | beam.Map(print))
+
+
+for name, build in [("wordcount", wordcount), ("mixed_flatten", mixed_flatten), ("sessions", sessions),
+                    ("teststream_triggered", teststream_triggered)]:
     pipeline = beam.Pipeline(options=PipelineOptions(["--runner=PortableRunner"]))
     build(pipeline)
     with open(f"{name}.pb", "wb") as out:

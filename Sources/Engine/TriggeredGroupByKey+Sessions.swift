@@ -1,0 +1,78 @@
+import BeamCore
+
+// Merging windowing (sessions): each new element's proto-session joins the open
+// windows of its key it overlaps (Beam's MergeOverlappingIntervalWindows), merging
+// their buffers, holds and trigger state into one new window (Java's ReduceFnRunner
+// onMerge). The merged window starts a fresh pane sequence, as in Java.
+
+extension TriggeredGroupByKey {
+    /// The window an element with proto-session `window` goes to; nil if that exact
+    /// window's trigger has already finished.
+    mutating func sessionSlot(key: ArraySlice<UInt8>, window: BeamWindow) throws -> Int? {
+        guard case let .interval(start, end) = window else {
+            throw EngineError.invalidInput("merging windowing needs interval windows, got \(window)")
+        }
+        guard let keyIndex = keys.index(of: key) else {
+            return newWindow(keyIndex: keys.retain(key), window: window)
+        }
+        let overlapping = table.openWindows(ofKey: keyIndex).filter { slot in
+            guard case let .interval(otherStart, otherEnd) = table[slot].window else { return false }
+            return otherStart < end && start < otherEnd
+        }
+        if overlapping.isEmpty {
+            if let existing = table.slot(key: keyIndex, window: window) {
+                return table[existing].isClosed ? nil : existing
+            }
+            keys.retain(index: keyIndex)
+            return newWindow(keyIndex: keyIndex, window: window)
+        }
+        if overlapping.count == 1, case let .interval(otherStart, otherEnd) = table[overlapping[0]].window,
+            otherStart <= start, end <= otherEnd
+        {
+            return overlapping[0]
+        }
+        return merge(overlapping, with: (start, end), keyIndex: keyIndex)
+    }
+
+    /// Replaces the open windows `sources` of one key by their union with `span`.
+    private mutating func merge(_ sources: [Int], with span: (start: Int64, end: Int64), keyIndex: Int) -> Int {
+        let sources = sources.sorted { table[$0].order < table[$1].order }
+        var start = span.start
+        var end = span.end
+        for slot in sources {
+            if case let .interval(otherStart, otherEnd) = table[slot].window {
+                start = min(start, otherStart)
+                end = max(end, otherEnd)
+            }
+        }
+        let window = BeamWindow.interval(start: start, end: end)
+        // A tombstone of exactly the merged window is superseded by the merge.
+        if let stale = table.slot(key: keyIndex, window: window) { removeWindow(stale) }
+
+        keys.retain(index: keyIndex)
+        let slot = newWindow(keyIndex: keyIndex, window: window)
+        let states = sources.map { table[$0] }
+        let context = context(slot)
+        table[slot].trigger = program.merged(states.map(\.trigger), context)
+        for state in states {
+            table[slot].values.append(contentsOf: state.values)
+            table[slot].valueCount += state.valueCount
+            table[slot].newElements += state.newElements
+        }
+        table[slot].elementHold = mergedElementHold(states, slot)
+        addGarbageCollectionHold(slot, paneIsEmpty: false)
+        pushHold(slot, previous: nil)
+        for source in sources { removeWindow(source) }
+        updateProcessingWake(slot)
+        return slot
+    }
+
+    /// END_OF_WINDOW holds move to the merged window's end (if still possible);
+    /// earliest/latest combine the sources' holds.
+    private func mergedElementHold(_ states: [KeyedWindowState], _ slot: Int) -> Int64? {
+        if windowing.timestampCombiner == .endOfWindow {
+            return (try? elementHold(BeamTime.minTimestamp, slot)) ?? nil
+        }
+        return states.compactMap(\.elementHold).reduce(nil) { combineHolds($0, $1) }
+    }
+}

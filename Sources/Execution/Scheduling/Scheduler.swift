@@ -1,0 +1,343 @@
+import BeamCore
+import Engine
+import Foundation
+import Planner
+import Worker
+
+/// Runs a plan watermark-first: every step has an input watermark (the
+/// minimum of what it reads) and an output watermark held back by whatever it
+/// still has to emit (pending input, timers, residuals, buffered panes).
+/// Data moves as soon as it is committed; GroupByKeys fire as their input
+/// watermark and processing time advance; stages run a bundle whenever they
+/// have input, due timers or due residuals. When nothing is runnable the next
+/// TestStream event is applied, or the scheduler sleeps until the next
+/// processing-time deadline. The job is done when every watermark is +inf
+/// and nothing is left; an unbounded job runs until cancelled.
+///
+/// Owned by one `JobRun` task; not shared.
+final class Scheduler {
+    private let plan: ExecutionPlan
+    private let nodes: [Node]
+    private let producers: [String: Int]
+    private let mainConsumers: [String: [Int]]
+    private let sideInputPCollections: Set<String>
+    private var sideInputChunks: [String: [[UInt8]]] = [:]
+    private var sideInputCache: [String: BundleStateServer.SideInput] = [:]
+    private var clock: ProcessingClock
+    private let bundles: StageBundleRunner
+    private let userState: UserStateStore
+    private let post: (String) -> Void
+
+    /// One plan step with its watermarks.
+    final class Node {
+        enum Kind {
+            case impulse(output: String)
+            case testStream(TestStreamRuntime)
+            case flatten(FlattenStep)
+            case groupByKey(GroupByKeyRuntime)
+            case stage(StageRuntime)
+        }
+
+        let kind: Kind
+        var inputWatermark = BeamTime.minTimestamp
+        var outputWatermark = BeamTime.minTimestamp
+
+        init(_ kind: Kind) { self.kind = kind }
+    }
+
+    init(plan: ExecutionPlan, bundles: StageBundleRunner, userState: UserStateStore, post: @escaping (String) -> Void) throws {
+        self.plan = plan
+        self.bundles = bundles
+        self.userState = userState
+        self.post = post
+        var nodes: [Node] = []
+        var producers: [String: Int] = [:]
+        var consumers: [String: [Int]] = [:]
+        var sides = Set<String>()
+        var hasTestStream = false
+        for (index, step) in plan.steps.enumerated() {
+            switch step {
+            case .impulse(let output):
+                nodes.append(Node(.impulse(output: output)))
+                producers[output] = index
+            case .testStream(let testStream):
+                nodes.append(Node(.testStream(TestStreamRuntime(testStream))))
+                testStream.outputs.values.forEach { producers[$0] = index }
+                hasTestStream = true
+            case .flatten(let flatten):
+                nodes.append(Node(.flatten(flatten)))
+                producers[flatten.output] = index
+                flatten.inputs.forEach { consumers[$0, default: []].append(index) }
+            case .groupByKey(let gbk):
+                nodes.append(Node(.groupByKey(GroupByKeyRuntime(step: gbk, grouping: try Self.grouping(gbk, plan)))))
+                producers[gbk.output] = index
+                consumers[gbk.input, default: []].append(index)
+            case .stage(let stage):
+                nodes.append(Node(.stage(StageRuntime(stage))))
+                stage.outputs.forEach { producers[$0.pcollection] = index }
+                consumers[stage.input.pcollection, default: []].append(index)
+                stage.sideInputs.forEach { sides.insert($0.pcollection) }
+            }
+        }
+        self.nodes = nodes
+        self.producers = producers
+        self.mainConsumers = consumers
+        self.sideInputPCollections = sides
+        self.clock = ProcessingClock(testOwned: hasTestStream)
+    }
+
+    private static func grouping(_ gbk: GroupByKeyStep, _ plan: ExecutionPlan) throws -> TriggeredGroupByKey {
+        guard let input = plan.pcollections[gbk.input], case .kv(let keyCoder, let valueCoder) = input.element else {
+            throw ExecutionError("GroupByKey '\(gbk.name)' input is not a KV")
+        }
+        guard let strategy = plan.windowingStrategies[gbk.windowingStrategyID] else {
+            throw ExecutionError("GroupByKey '\(gbk.name)' names unknown windowing strategy '\(gbk.windowingStrategyID)'")
+        }
+        let windowing = try WindowingTranslation.spec(strategy, windowCoder: input.window)
+        return try TriggeredGroupByKey(keyCoder: keyCoder, valueCoder: valueCoder, windowing: windowing)
+    }
+
+    // MARK: Loop
+
+    func run() async throws {
+        for node in nodes {
+            if case .impulse(let output) = node.kind {
+                try deliver(ImpulseElement.encoded(), to: output, hold: BeamTime.minTimestamp)
+                node.outputWatermark = BeamTime.maxTimestamp
+            }
+        }
+        while true {
+            try Task.checkCancellation()
+            try updateWatermarks()
+            if try await runNextBundle() { continue }
+            if try applyNextTestStreamEvent() { continue }
+            if isDone { return }
+            guard let wait = millisUntilNextDeadline() else {
+                throw ExecutionError("The pipeline stalled: nothing can run and watermarks are held at \(stallReport())")
+            }
+            if wait > 0 { try await Task.sleep(for: .milliseconds(min(wait, 1_000))) }
+        }
+    }
+
+    private var isDone: Bool {
+        nodes.allSatisfy { node in
+            guard node.outputWatermark >= BeamTime.maxTimestamp else { return false }
+            if case .stage(let runtime) = node.kind { return runtime.isIdle }
+            return true
+        }
+    }
+
+    // MARK: Watermarks
+
+    private func watermark(of pcollection: String) -> Int64 {
+        guard let index = producers[pcollection] else { return BeamTime.maxTimestamp }
+        let node = nodes[index]
+        if case .testStream(let runtime) = node.kind { return runtime.watermarks[pcollection] ?? BeamTime.minTimestamp }
+        return node.outputWatermark
+    }
+
+    /// One pass in plan order: each step's input watermark from its producers,
+    /// GroupByKeys fired, output watermarks from input and holds. Never regresses.
+    private func updateWatermarks() throws {
+        let now = clock.now
+        for node in nodes {
+            switch node.kind {
+            case .impulse:
+                continue
+            case .testStream(let runtime):
+                node.inputWatermark = BeamTime.maxTimestamp
+                node.outputWatermark = runtime.watermarks.values.min() ?? BeamTime.maxTimestamp
+            case .flatten(let flatten):
+                node.inputWatermark = max(node.inputWatermark, flatten.inputs.map(watermark(of:)).min() ?? BeamTime.maxTimestamp)
+                node.outputWatermark = node.inputWatermark
+            case .groupByKey(let runtime):
+                node.inputWatermark = max(node.inputWatermark, watermark(of: runtime.step.input))
+                if runtime.needsAdvance(inputWatermark: node.inputWatermark, processingTime: now) {
+                    let fired = try runtime.grouping.advance(inputWatermark: node.inputWatermark, processingTime: now)
+                    runtime.advancedWatermark = node.inputWatermark
+                    runtime.advancedProcessingTime = now
+                    try deliver(fired, to: runtime.step.output, hold: node.outputWatermark)
+                }
+                node.outputWatermark = max(node.outputWatermark, min(node.inputWatermark, runtime.grouping.hold))
+            case .stage(let runtime):
+                let reads = [runtime.stage.input.pcollection] + runtime.stage.sideInputs.map(\.pcollection)
+                let input = reads.map(watermark(of:)).min() ?? BeamTime.maxTimestamp
+                if input > node.inputWatermark {
+                    node.inputWatermark = input
+                }
+                node.outputWatermark = max(node.outputWatermark, min(node.inputWatermark, runtime.hold))
+            }
+        }
+    }
+
+    // MARK: Data movement
+
+    /// Commits `chunk` (windowed values) to `pcollection`: kept whole if it is
+    /// a side input, and handed to every main-input consumer. `hold` is a
+    /// timestamp no element of the chunk is earlier than (unless late).
+    private func deliver(_ chunk: [UInt8], to pcollection: String, hold: Int64) throws {
+        guard !chunk.isEmpty else { return }
+        if sideInputPCollections.contains(pcollection) {
+            sideInputChunks[pcollection, default: []].append(chunk)
+        }
+        for index in mainConsumers[pcollection] ?? [] {
+            let node = nodes[index]
+            switch node.kind {
+            case .flatten(let flatten):
+                try deliver(chunk, to: flatten.output, hold: hold)
+            case .groupByKey(let runtime):
+                let fired = try runtime.grouping.add(chunk[...], inputWatermark: node.inputWatermark, processingTime: clock.now)
+                try deliver(fired, to: runtime.step.output, hold: node.outputWatermark)
+            case .stage(let runtime):
+                runtime.deliver(chunk, hold: hold)
+            case .impulse, .testStream:
+                continue
+            }
+        }
+    }
+
+    private func applyNextTestStreamEvent() throws -> Bool {
+        for node in nodes {
+            guard case .testStream(let runtime) = node.kind, let event = runtime.takeEvent() else { continue }
+            switch event {
+            case .elements(let tag, let encoded):
+                if let output = runtime.step.outputs[tag] {
+                    try deliver(encoded, to: output, hold: runtime.watermarks[output] ?? BeamTime.minTimestamp)
+                }
+            case .watermark:
+                break
+            case .processingTime(let millis):
+                clock.advance(byMillis: millis)
+            }
+            return true
+        }
+        return false
+    }
+
+    // MARK: Bundles
+
+    /// Runs the first runnable bundle in plan order (upstream first). Pending
+    /// input goes before timers, so a timer never fires ahead of input that
+    /// reached the stage earlier.
+    private func runNextBundle() async throws -> Bool {
+        for node in nodes {
+            guard case .stage(let runtime) = node.kind, try sideInputsReady(runtime.stage) else { continue }
+            let stage = runtime.stage
+            let emptyInput = BundleInput(transformID: stage.input.transformID, data: [])
+            if !runtime.pending.isEmpty {
+                runtime.drainingTimerRounds = 0
+                let chunks = runtime.takePending()
+                var input = BundleInput(transformID: stage.input.transformID, data: Array(chunks.joined()))
+                if let source = plan.pcollections[stage.input.pcollection] {
+                    input.elementOffsets = ElementBoundaries.offsets(
+                        of: chunks, coder: .windowedValue(element: source.element, window: source.window))
+                }
+                try await runBundle(node, runtime, input: input, timers: [])
+                return true
+            }
+            let timers = runtime.timers.takeDue(inputWatermark: node.inputWatermark, processingTime: clock.now)
+            if !timers.isEmpty {
+                if node.inputWatermark >= BeamTime.maxTimestamp {
+                    runtime.drainingTimerRounds += 1
+                    guard runtime.drainingTimerRounds <= Self.maxDrainingTimerRounds else {
+                        throw ExecutionError("\(stage.displayName) kept setting timers for \(Self.maxDrainingTimerRounds) rounds after its input ended; giving up")
+                    }
+                }
+                try await runBundle(node, runtime, input: emptyInput, timers: timers)
+                return true
+            }
+            let residuals = runtime.takeDueResiduals(wallNow: ProcessingClock.wallMillis)
+            if !residuals.isEmpty {
+                try await runBundle(node, runtime, input: BundleInput(transformID: stage.input.transformID,
+                                                                     data: Array(residuals.map(\.data).joined())),
+                                    timers: [])
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Bounds looping timers once a stage's input has ended.
+    static let maxDrainingTimerRounds = 100_000
+
+    private func runBundle(_ node: Node, _ runtime: StageRuntime, input: BundleInput,
+                           timers: [BundleTimerInput]) async throws {
+        let stage = runtime.stage
+        let result = try await bundles.run(stage, input: input, timers: timers, state: try stateServer(for: stage))
+        // Outputs are no earlier than the stage's output watermark before this bundle.
+        let hold = node.outputWatermark
+        for output in stage.outputs {
+            try deliver(result.outputs[output.transformID] ?? [], to: output.pcollection, hold: hold)
+        }
+        try runtime.timers.record(result.timers)
+        for residual in result.response.residualRoots {
+            guard residual.application.transformID == stage.residualTransformID else {
+                throw ExecutionError("\(stage.displayName) returned a residual for transform '\(residual.application.transformID)', which does not start the stage; resuming it is not supported")
+            }
+            let estimate = residual.application.outputWatermarks.values.map(\.millis).min()
+            runtime.addResidual(.init(data: [UInt8](residual.application.element),
+                                      resumeAt: ProcessingClock.wallMillis + max(0, residual.requestedTimeDelay.millis),
+                                      hold: estimate.map { max($0, node.outputWatermark) } ?? BeamTime.minTimestamp))
+        }
+        try await bundles.finalize(result, of: stage)
+    }
+
+    // MARK: Side inputs
+
+    /// Side inputs are read whole: a stage waits until each is complete.
+    private func sideInputsReady(_ stage: FusedStage) throws -> Bool {
+        stage.sideInputs.allSatisfy { watermark(of: $0.pcollection) >= BeamTime.maxTimestamp }
+    }
+
+    private func stateServer(for stage: FusedStage) throws -> BundleStateServer {
+        var sideInputs: [BundleStateServer.SideInputKey: BundleStateServer.SideInput] = [:]
+        for binding in stage.sideInputs {
+            if sideInputCache[binding.pcollection] == nil {
+                guard let pcollection = plan.pcollections[binding.pcollection] else {
+                    throw ExecutionError("internal: unknown side input PCollection '\(binding.pcollection)'")
+                }
+                let data = try SideInputData(chunks: sideInputChunks[binding.pcollection] ?? [],
+                                             elementCoder: pcollection.element, windowCoder: pcollection.window)
+                sideInputCache[binding.pcollection] = .init(data: data, elementCoder: pcollection.element)
+            }
+            sideInputs[.init(transformID: binding.transformID, localName: binding.localName)] = sideInputCache[binding.pcollection]
+        }
+        return BundleStateServer(sideInputs: sideInputs, userState: userState)
+    }
+
+    // MARK: Waiting
+
+    /// Millis until a processing-time timer, trigger or residual is due; nil if none is pending.
+    private func millisUntilNextDeadline() -> Int64? {
+        var waits: [Int64] = []
+        let now = clock.now
+        let wallNow = ProcessingClock.wallMillis
+        for node in nodes {
+            switch node.kind {
+            case .stage(let runtime):
+                if let resume = runtime.nextResidualResume { waits.append(resume - wallNow) }
+                if !clock.isTestOwned, let due = runtime.timers.nextProcessingTime { waits.append(due - now) }
+            case .groupByKey(let runtime):
+                if !clock.isTestOwned, let due = runtime.grouping.nextProcessingTimeDeadline { waits.append(due - now) }
+            default:
+                continue
+            }
+        }
+        return waits.min().map { max(0, $0) }
+    }
+
+    private func stallReport() -> String {
+        var held: [String] = []
+        for (index, node) in nodes.enumerated() where node.outputWatermark < BeamTime.maxTimestamp {
+            switch node.kind {
+            case .stage(let runtime):
+                held.append("\(runtime.stage.displayName): input \(node.inputWatermark), output \(node.outputWatermark)")
+            case .groupByKey(let runtime):
+                held.append("GroupByKey '\(runtime.step.name)': input \(node.inputWatermark), output \(node.outputWatermark)")
+            default:
+                held.append("step \(index): output \(node.outputWatermark)")
+            }
+        }
+        return held.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,36 @@
+import BeamCore
+import Planner
+
+/// A TestStream being replayed: which event is next, and the watermark of
+/// each of its outputs. The scheduler applies one event each time the rest of
+/// the pipeline has nothing left to do, so every event sees the effects of
+/// all earlier ones.
+final class TestStreamRuntime {
+    let step: TestStreamStep
+    private var next = 0
+    /// Runner PCollection -> watermark.
+    private(set) var watermarks: [String: Int64]
+
+    init(_ step: TestStreamStep) {
+        self.step = step
+        watermarks = Dictionary(uniqueKeysWithValues: step.outputs.values.map { ($0, BeamTime.minTimestamp) })
+    }
+
+    var isExhausted: Bool { next >= step.events.count }
+
+    /// The next event, advancing past it; after the last event every output is at +inf.
+    func takeEvent() -> TestStreamStep.Event? {
+        guard !isExhausted else { return nil }
+        let event = step.events[next]
+        next += 1
+        if case .watermark(let tag, let millis) = event, let output = step.outputs[tag] {
+            watermarks[output] = max(watermarks[output] ?? BeamTime.minTimestamp, min(millis, BeamTime.maxTimestamp))
+        }
+        if isExhausted { finish() }
+        return event
+    }
+
+    func finish() {
+        for output in watermarks.keys { watermarks[output] = BeamTime.maxTimestamp }
+    }
+}

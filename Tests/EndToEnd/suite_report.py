@@ -1,0 +1,50 @@
+"""Reads a pytest JUnit XML report of one of Beam's suites and compares it with
+a known-failures file (used by run_beam_suite.py and run_trigger_transcripts.py).
+
+Known-failures format: one test per line, `#` starts a comment. An entry is
+`Class::test_name` for one class, or a bare `test_name` for that test in any class."""
+import os
+import xml.etree.ElementTree as ElementTree
+
+
+def known_failures(path):
+    with open(path) as f:
+        return {line.split("#")[0].strip() for line in f if line.split("#")[0].strip()}
+
+
+def outcomes(report):
+    """{"Class::test_name": "passed" | "failed" | "skipped"} from a JUnit XML report."""
+    result = {}
+    for case in ElementTree.parse(report).iter("testcase"):
+        name = case.get("classname", "").split(".")[-1] + "::" + case.get("name")
+        if case.find("failure") is not None or case.find("error") is not None:
+            result[name] = "failed"
+        elif case.find("skipped") is not None:
+            result[name] = "skipped"
+        else:
+            result[name] = "passed"
+    return result
+
+
+def compare(title, report, known_failures_path):
+    """Prints counts and changes against the known failures; returns the exit status
+    (1 when a test outside the known failures failed, or nothing ran)."""
+    results = outcomes(report) if os.path.exists(report) else {}
+    expected = known_failures(known_failures_path)
+
+    def matches(entry):
+        return [results[n] for n in results if entry in (n, n.split("::")[-1])]
+
+    count = {kind: sum(1 for v in results.values() if v == kind) for kind in ("passed", "failed", "skipped")}
+    regressions = sorted(n for n, v in results.items()
+                         if v == "failed" and n not in expected and n.split("::")[-1] not in expected)
+    fixed = sorted(e for e in expected if "passed" in matches(e) and "failed" not in matches(e))
+    print(f"\n{title}: {count['passed']} passed, {count['failed']} failed, {count['skipped']} skipped "
+          f"(known failures listed: {len(expected)})")
+    for name in fixed:
+        print(f"  now passing, remove from known failures: {name}")
+    for name in regressions:
+        print(f"  REGRESSION (fails, not a known failure): {name}")
+    if not results:
+        print("  no test ran")
+    return 1 if regressions or not results else 0
