@@ -19,7 +19,7 @@ extension TriggeredGroupByKey {
             // A tombstone until garbage collection: later elements for the window are dropped.
             program.clear(program.root, &table[slot].trigger)
             table[slot].lastPane = nil
-            table.close(slot)
+            table[slot].isClosed = true
         }
         updateProcessingWake(slot)
     }

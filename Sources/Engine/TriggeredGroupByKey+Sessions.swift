@@ -3,11 +3,13 @@ import BeamCore
 // Merging windowing (sessions): each new element's proto-session joins the open
 // windows of its key it overlaps (Beam's MergeOverlappingIntervalWindows), merging
 // their buffers, holds and trigger state into one new window (Java's ReduceFnRunner
-// onMerge). The merged window starts a fresh pane sequence, as in Java.
+// onMerge). The merged window starts a fresh pane sequence, as in Java. An element
+// overlapping a window whose trigger has finished is dropped, as Python's trigger
+// driver does (the closed session would otherwise grow a second, overlapping one).
 
 extension TriggeredGroupByKey {
-    /// The window an element with proto-session `window` goes to; nil if that exact
-    /// window's trigger has already finished.
+    /// The window an element with proto-session `window` goes to; nil if it overlaps
+    /// a window whose trigger has already finished.
     mutating func sessionSlot(key: ArraySlice<UInt8>, window: BeamWindow) throws -> Int? {
         guard case let .interval(start, end) = window else {
             throw EngineError.invalidInput("merging windowing needs interval windows, got \(window)")
@@ -15,14 +17,15 @@ extension TriggeredGroupByKey {
         guard let keyIndex = keys.index(of: key) else {
             return newWindow(keyIndex: keys.retain(key), window: window)
         }
-        let overlapping = table.openWindows(ofKey: keyIndex).filter { slot in
+        if let existing = table.slot(key: keyIndex, window: window) {
+            return table[existing].isClosed ? nil : existing
+        }
+        let overlapping = table.windows(ofKey: keyIndex).filter { slot in
             guard case let .interval(otherStart, otherEnd) = table[slot].window else { return false }
             return otherStart < end && start < otherEnd
         }
+        if overlapping.contains(where: { table[$0].isClosed }) { return nil }
         if overlapping.isEmpty {
-            if let existing = table.slot(key: keyIndex, window: window) {
-                return table[existing].isClosed ? nil : existing
-            }
             keys.retain(index: keyIndex)
             return newWindow(keyIndex: keyIndex, window: window)
         }
@@ -46,9 +49,6 @@ extension TriggeredGroupByKey {
             }
         }
         let window = BeamWindow.interval(start: start, end: end)
-        // A tombstone of exactly the merged window is superseded by the merge.
-        if let stale = table.slot(key: keyIndex, window: window) { removeWindow(stale) }
-
         keys.retain(index: keyIndex)
         let slot = newWindow(keyIndex: keyIndex, window: window)
         let states = sources.map { table[$0] }
@@ -71,7 +71,7 @@ extension TriggeredGroupByKey {
     /// earliest/latest combine the sources' holds.
     private func mergedElementHold(_ states: [KeyedWindowState], _ slot: Int) -> Int64? {
         if windowing.timestampCombiner == .endOfWindow {
-            return (try? elementHold(BeamTime.minTimestamp, slot)) ?? nil
+            return try? elementHold(BeamTime.minTimestamp, slot)
         }
         return states.compactMap(\.elementHold).reduce(nil) { combineHolds($0, $1) }
     }

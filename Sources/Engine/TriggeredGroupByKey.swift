@@ -38,7 +38,7 @@ public struct TriggeredGroupByKey: Sendable {
         splitter = KVSplitter(keyCoder: keyCoder)
         self.windowing = windowing
         program = try TriggerProgram(windowing.trigger)
-        table = WindowTable(tracksOpenWindows: windowing.needsMerge)
+        table = WindowTable(tracksKeys: windowing.needsMerge)
     }
 
     /// The earliest timestamp a future output pane may carry (BeamTime.maxTimestamp when nothing can fire). The engine's output watermark for this GBK is min(input watermark, hold).
@@ -57,7 +57,7 @@ public struct TriggeredGroupByKey: Sendable {
         observe(inputWatermark: inputWatermark, processingTime: processingTime)
         let codec = self.codec
         let splitter = self.splitter
-        var touched: [SlotHeap.Entry] = []
+        var touched = Set<Int>()
         try codec.forEach(in: chunk) { value in
             let (key, element) = try splitter.split(value.element)
             for window in value.windows {
@@ -70,12 +70,14 @@ public struct TriggeredGroupByKey: Sendable {
                 let target = try windowing.needsMerge ? sessionSlot(key: key, window: window) : plainSlot(key: key, window: window)
                 guard let slot = target else { continue }  // the window's trigger has finished
                 try addElement(element, timestamp: value.timestamp, to: slot)
-                touched.append(SlotHeap.Entry(time: 0, slot: slot, generation: table.generations[slot]))
+                touched.insert(slot)
             }
         }
         // As Java, triggers are asked once the whole bundle is in.
         var writer = ByteWriter()
-        for slot in ordered(touched) where !table[slot].isClosed && shouldFire(slot) {
+        // Slots merged away in the bundle are gone (a reused slot is a window of the bundle too).
+        let live = touched.filter { table.isLive($0) }
+        for slot in ordered(live) where !table[slot].isClosed && shouldFire(slot) {
             try emit(slot, into: &writer)
         }
         finishCall()
@@ -86,18 +88,18 @@ public struct TriggeredGroupByKey: Sendable {
     /// garbage-collects windows whose max timestamp + allowed lateness is behind the watermark (with the final pane if the closing behavior asks).
     public mutating func advance(inputWatermark: Int64, processingTime: Int64) throws -> [UInt8] {
         observe(inputWatermark: inputWatermark, processingTime: processingTime)
-        var due: [SlotHeap.Entry] = []
+        var due = Set<Int>()
         while let top = eventWakes.top, isDue(top.time) {
             eventWakes.pop()
             guard table.isLive(top.slot, generation: top.generation), table[top.slot].eventWake == top.time else { continue }
             table[top.slot].eventWake = nil  // consumed; re-armed below
-            due.append(top)
+            due.insert(top.slot)
         }
         while let top = processingWakes.top, top.time <= self.processingTime {
             processingWakes.pop()
             guard table.isLive(top.slot, generation: top.generation), table[top.slot].processingWake == top.time else { continue }
             table[top.slot].processingWake = nil
-            due.append(top)
+            due.insert(top.slot)
         }
         var writer = ByteWriter()
         for slot in ordered(due) {
@@ -180,11 +182,9 @@ public struct TriggeredGroupByKey: Sendable {
         updateProcessingWake(slot)
     }
 
-    /// Slots of `entries` still live, deduplicated, in output order.
-    private func ordered(_ entries: [SlotHeap.Entry]) -> [Int] {
-        var seen = Set<Int>()
-        let live = entries.filter { table.isLive($0.slot, generation: $0.generation) && seen.insert($0.slot).inserted }
-        return live.map(\.slot).sorted { table[$0].order < table[$1].order }
+    /// Output order: window end, key first appearance, window creation.
+    private func ordered(_ slots: Set<Int>) -> [Int] {
+        slots.sorted { table[$0].order < table[$1].order }
     }
 
     // MARK: - Wake-ups
@@ -215,21 +215,17 @@ public struct TriggeredGroupByKey: Sendable {
     /// of stale entries, and moves the output watermark.
     private mutating func finishCall() {
         let table = self.table
-        let eventLive: (SlotHeap.Entry) -> Bool = {
-            table.isLive($0.slot, generation: $0.generation) && table[$0.slot].eventWake == $0.time
-        }
-        let processingLive: (SlotHeap.Entry) -> Bool = {
-            table.isLive($0.slot, generation: $0.generation) && table[$0.slot].processingWake == $0.time
-        }
-        let holdLive: (SlotHeap.Entry) -> Bool = {
-            table.isLive($0.slot, generation: $0.generation) && table[$0.slot].hold == $0.time
-        }
-        for (heap, isLive) in [(\Self.eventWakes, eventLive), (\Self.processingWakes, processingLive), (\Self.holds, holdLive)] {
-            if self[keyPath: heap].count > 2 * table.liveCount + 64 {
-                self[keyPath: heap].compact(isLive)
-            }
-            while let top = self[keyPath: heap].top, !isLive(top) { self[keyPath: heap].pop() }
-        }
+        Self.clean(&eventWakes, table) { table[$0.slot].eventWake == $0.time }
+        Self.clean(&processingWakes, table) { table[$0.slot].processingWake == $0.time }
+        Self.clean(&holds, table) { table[$0.slot].hold == $0.time }
         outputWatermark = max(outputWatermark, min(inputWatermark, hold))
+    }
+
+    private static func clean(_ heap: inout SlotHeap, _ table: WindowTable, _ isCurrent: (SlotHeap.Entry) -> Bool) {
+        func isLive(_ entry: SlotHeap.Entry) -> Bool {
+            table.isLive(entry.slot, generation: entry.generation) && isCurrent(entry)
+        }
+        if heap.count > 2 * table.liveCount + 64 { heap.compact(isLive) }
+        while let top = heap.top, !isLive(top) { heap.pop() }
     }
 }

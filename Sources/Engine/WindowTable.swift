@@ -2,7 +2,7 @@ import BeamCore
 
 /// The live (key, window) states of one `TriggeredGroupByKey`, in reusable slots with a
 /// generation per slot (so heap entries naming a reused slot are recognised as stale),
-/// indexed by (key, window) and, for merging windowing, by key over open windows.
+/// indexed by (key, window) and, for merging windowing, by key.
 struct WindowTable: Sendable {
     private struct Address: Hashable {
         let key: Int
@@ -13,14 +13,14 @@ struct WindowTable: Sendable {
     private(set) var generations: [UInt32] = []
     private var free: [Int] = []
     private var slots: [Address: Int] = [:]
-    /// Open windows per key, kept only when windows merge.
-    private var openByKey: [Int: [Int]] = [:]
-    private let tracksOpenWindows: Bool
+    /// Windows per key, kept only when windows merge.
+    private var byKey: [Int: [Int]] = [:]
+    private let tracksKeys: Bool
     private(set) var nextSequence = 0
     private(set) var liveCount = 0
 
-    init(tracksOpenWindows: Bool) {
-        self.tracksOpenWindows = tracksOpenWindows
+    init(tracksKeys: Bool) {
+        self.tracksKeys = tracksKeys
     }
 
     subscript(slot: Int) -> KeyedWindowState {
@@ -32,12 +32,17 @@ struct WindowTable: Sendable {
         slots[Address(key: key, window: window)]
     }
 
+    func isLive(_ slot: Int) -> Bool {
+        slot < states.count && states[slot] != nil
+    }
+
     func isLive(_ slot: Int, generation: UInt32) -> Bool {
         slot < states.count && generations[slot] == generation && states[slot] != nil
     }
 
-    func openWindows(ofKey key: Int) -> [Int] {
-        openByKey[key] ?? []
+    /// The key's windows, open and closed (merging windowing only).
+    func windows(ofKey key: Int) -> [Int] {
+        byKey[key] ?? []
     }
 
     /// Every live slot, for rebuilding heaps.
@@ -61,7 +66,7 @@ struct WindowTable: Sendable {
             generations.append(0)
         }
         slots[Address(key: state.key, window: state.window)] = slot
-        if tracksOpenWindows, !state.isClosed { openByKey[state.key, default: []].append(slot) }
+        if tracksKeys { byKey[state.key, default: []].append(slot) }
         liveCount += 1
         return slot
     }
@@ -72,20 +77,11 @@ struct WindowTable: Sendable {
         generations[slot] &+= 1
         free.append(slot)
         slots[Address(key: state.key, window: state.window)] = nil
-        forgetOpen(slot, key: state.key)
+        if tracksKeys, var windows = byKey[state.key] {
+            windows.removeAll { $0 == slot }
+            byKey[state.key] = windows.isEmpty ? nil : windows
+        }
         liveCount -= 1
         return state
-    }
-
-    /// The window's trigger finished: it no longer merges with new windows.
-    mutating func close(_ slot: Int) {
-        self[slot].isClosed = true
-        forgetOpen(slot, key: self[slot].key)
-    }
-
-    private mutating func forgetOpen(_ slot: Int, key: Int) {
-        guard tracksOpenWindows, var open = openByKey[key] else { return }
-        open.removeAll { $0 == slot }
-        openByKey[key] = open.isEmpty ? nil : open
     }
 }

@@ -31,7 +31,7 @@ extension PlanBuilder {
         } catch {
             throw PlanningError("TestStream '\(transform.uniqueName)' has an unreadable payload: \(error)")
         }
-        if payload.hasEndpoint {
+        if payload.events.isEmpty, !payload.endpoint.url.isEmpty {
             throw PlanningError.unsupportedTransform(transform.spec.urn, transform.uniqueName,
                                                      "a TestStream served from an endpoint (events must be in the payload)")
         }

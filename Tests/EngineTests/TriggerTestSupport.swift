@@ -27,8 +27,12 @@ struct TranscriptDriver {
 
     /// One bundle of elements whose values are their timestamps.
     mutating func input(_ timestamps: [Int64], key: String = "k") throws -> [Pane] {
-        let elements = try timestamps.map {
-            Element(key: key, value: $0, timestamp: $0, windows: try windowFn.assignWindows(timestamp: $0))
+        try input(timestamps.map { (timestamp: $0, value: $0) }, key: key)
+    }
+
+    mutating func input(_ values: [(timestamp: Int64, value: Int64)], key: String = "k") throws -> [Pane] {
+        let elements = try values.map {
+            Element(key: key, value: $0.value, timestamp: $0.timestamp, windows: try windowFn.assignWindows(timestamp: $0.timestamp))
         }
         let chunk = try Fixture.chunk(elements, windowCoder: windowCoder)
         return try panes(gbk.add(chunk[...], inputWatermark: watermark, processingTime: clock))
