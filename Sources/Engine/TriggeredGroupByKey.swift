@@ -184,7 +184,7 @@ public struct TriggeredGroupByKey: Sendable {
 
     /// Output order: window end, key first appearance, window creation.
     private func ordered(_ slots: Set<Int>) -> [Int] {
-        slots.sorted { table[$0].order < table[$1].order }
+        slots.map { (table[$0].order, $0) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     // MARK: - Wake-ups

@@ -23,8 +23,9 @@ struct WindowTable: Sendable {
         self.tracksKeys = tracksKeys
     }
 
+    // Yielding in place: copying a state would retain its buffers on every field read.
     subscript(slot: Int) -> KeyedWindowState {
-        get { states[slot]! }
+        _read { yield states[slot]! }
         _modify { yield &states[slot]! }
     }
 
@@ -43,11 +44,6 @@ struct WindowTable: Sendable {
     /// The key's windows, open and closed (merging windowing only).
     func windows(ofKey key: Int) -> [Int] {
         byKey[key] ?? []
-    }
-
-    /// Every live slot, for rebuilding heaps.
-    var liveSlots: [Int] {
-        states.indices.filter { states[$0] != nil }
     }
 
     mutating func takeSequence() -> Int {

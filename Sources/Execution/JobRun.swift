@@ -56,6 +56,12 @@ struct JobRun {
         await server.stop()
     }
 
+    /// `--streaming`, or a pipeline with an unbounded PCollection.
+    private var isStreaming: Bool {
+        if case .boolValue(true)? = job.options.fields["beam:option:streaming:v1"]?.kind { return true }
+        return job.pipeline.components.pcollections.values.contains { $0.isBounded == .unbounded }
+    }
+
     private func provisionInfo() -> ProvisionInfo {
         ProvisionInfo.with {
             $0.pipelineOptions = job.options
@@ -68,7 +74,7 @@ struct JobRun {
 
     private func schedule(_ workers: WorkerSet) async throws {
         let bundles = StageBundleRunner(job: job, workers: workers, settings: settings, metrics: metrics)
-        let scheduler = try Scheduler(plan: plan, bundles: bundles, userState: userState) { [job] message in
+        let scheduler = try Scheduler(plan: plan, streaming: isStreaming, bundles: bundles, userState: userState) { [job] message in
             job.post(message)
         }
         try await scheduler.run()

@@ -74,11 +74,14 @@ struct PendingTimers {
 
     /// The timers due at this input watermark and processing time, removed
     /// from the table: event-time timers by timestamp, then processing-time
-    /// ones, grouped by family. At watermark +inf everything is due.
-    mutating func takeDue(inputWatermark: Int64, processingTime: Int64) -> [BundleTimerInput] {
+    /// ones, grouped by family. At watermark +inf every event-time timer is due.
+    /// Processing-time timers wait for their time even then unless `drainProcessingTime`
+    /// (a batch job, or a TestStream that owned the clock has ended).
+    mutating func takeDue(inputWatermark: Int64, processingTime: Int64, drainProcessingTime: Bool = true) -> [BundleTimerInput] {
         let draining = inputWatermark >= BeamTime.maxTimestamp
         let due = held.filter { _, timer in
-            draining || (timer.isEventTime ? timer.fireTimestamp < inputWatermark : timer.fireTimestamp <= processingTime)
+            timer.isEventTime ? (draining || timer.fireTimestamp < inputWatermark)
+                : (draining && drainProcessingTime) || timer.fireTimestamp <= processingTime
         }
         guard !due.isEmpty else { return [] }
         let ordered = due.sorted { a, b in

@@ -51,7 +51,9 @@ struct CombinePerKeyHandler: TransformHandler {
     }
 
     /// Precombined accumulators would count as elements for an element-count
-    /// trigger and pre-empt early panes, so only the default trigger is lifted.
+    /// trigger and pre-empt early panes, so only the default trigger is lifted;
+    /// and an accumulator mixing late and on-time inputs would lose their
+    /// watermark holds, so only END_OF_WINDOW timestamps are.
     private static func firesOncePerWindow(_ trigger: Org_Apache_Beam_Model_Pipeline_V1_Trigger) -> Bool {
         switch trigger.trigger {
         case .default?, nil: return true
@@ -69,7 +71,7 @@ struct CombinePerKeyHandler: TransformHandler {
         guard coder.spec.urn == CoderURNs.kv, coder.componentCoderIds.count == 2,
               let windowing = context.components.windowingStrategies[pcollection.windowingStrategyID],
               windowing.mergeStatus != .needsMerge, windowing.mergeStatus != .alreadyMerged,
-              Self.firesOncePerWindow(windowing.trigger) else { return nil }
+              Self.firesOncePerWindow(windowing.trigger), windowing.outputTime == .endOfWindow else { return nil }
         return (input, payload.accumulatorCoderID, coder.componentCoderIds[0])
     }
 }

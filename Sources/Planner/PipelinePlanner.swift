@@ -35,6 +35,9 @@ struct PlanBuilder {
     private var flattenInputs: [String: [String]] = [:]
     /// Flatten inputs from runner steps that need an SDK stage of their own to transcode: (pipeline PCollection, runner id).
     private var transcodingStages: [(String, String)] = []
+    /// TestStream outputs whose payload coder differs from the PCollection's: the
+    /// runner emits them in the payload's coder and an SDK stage re-encodes them: (pipeline PCollection, runner id).
+    var testStreamTranscodes: [(String, String)] = []
     /// Stage sources whose bytes the runner only passes through (splittable
     /// DoFn process inputs): kept in the SDK's own coder, so residuals the
     /// SDK returns in that coder can be fed back unchanged.
@@ -53,12 +56,17 @@ struct PlanBuilder {
         for (index, draft) in fusion.drafts.enumerated() {
             stages.append(try makeStage(draft, index: index, consumedOutside: consumedOutside))
         }
-        for (number, (input, runnerID)) in transcodingStages.enumerated() {
-            stages.append(try makeTranscodingStage(id: "transcode-\(number + 1)", input: input, output: runnerID))
-        }
         var nodes: [PlanStep] = []
         for transform in fusion.runnerTransforms {
             nodes.append(try runnerStep(transform))
+        }
+        for (number, (input, runnerID)) in transcodingStages.enumerated() {
+            stages.append(try makeTranscodingStage(id: "transcode-\(number + 1)", pcollection: input,
+                                                   from: input, to: runnerID))
+        }
+        for (number, (output, runnerID)) in testStreamTranscodes.enumerated() {
+            stages.append(try makeTranscodingStage(id: "teststream-transcode-\(number + 1)", pcollection: output,
+                                                   from: runnerID, to: output))
         }
         nodes.append(contentsOf: stages.map { .stage($0) })
         let environments = context.components.environments.filter { id, _ in stages.contains { $0.environmentID == id } }
@@ -228,21 +236,24 @@ struct PlanBuilder {
         return transform
     }
 
-    /// A stage that only decodes `input` and re-encodes it as `output` (a
-    /// flatten input from a runner step whose coder differs from the flatten's).
-    private mutating func makeTranscodingStage(id: String, input: String, output: String) throws -> FusedStage {
-        let source = try runnerPCollection(input)
+    /// A stage that only decodes `pcollection`'s elements from runner
+    /// PCollection `from` and re-encodes them into `to` (a flatten input from
+    /// a runner step whose coder differs from the flatten's, or TestStream
+    /// elements in their payload's coder).
+    private mutating func makeTranscodingStage(id: String, pcollection: String, from input: String, to output: String) throws -> FusedStage {
+        let source = try runnerPCollection(pcollection, runnerID: input)
+        let sink = try runnerPCollection(pcollection, runnerID: output)
         var descriptor = ProcessBundleDescriptor()
         descriptor.id = id
-        descriptor.transforms["\(id)_source"] = port(TransformURNs.runnerSource, name: "\(id)_source", coder: wireCoderIDs[source]!, outputs: ["i0": input])
-        descriptor.transforms["\(id)_sink"] = port(TransformURNs.runnerSink, name: "\(id)_sink", coder: wireCoderIDs[output]!, inputs: ["i0": input])
-        descriptor.pcollections[input] = try context.pcollection(input)
+        descriptor.transforms["\(id)_source"] = port(TransformURNs.runnerSource, name: "\(id)_source", coder: wireCoderIDs[source]!, outputs: ["i0": pcollection])
+        descriptor.transforms["\(id)_sink"] = port(TransformURNs.runnerSink, name: "\(id)_sink", coder: wireCoderIDs[sink]!, inputs: ["i0": pcollection])
+        descriptor.pcollections[pcollection] = try context.pcollection(pcollection)
         shareComponents(into: &descriptor)
         let environment = context.components.environments.keys.sorted().first ?? ""
         return FusedStage(id: id, environmentID: environment,
                           input: StagePort(transformID: "\(id)_source", pcollection: source),
-                          outputs: [StagePort(transformID: "\(id)_sink", pcollection: output)], sideInputs: [],
-                          transformNames: ["transcode \(input)"], usesUserState: false, residualTransformID: nil,
+                          outputs: [StagePort(transformID: "\(id)_sink", pcollection: sink)], sideInputs: [],
+                          transformNames: ["transcode \(pcollection)"], usesUserState: false, residualTransformID: nil,
                           timerFamilies: [], template: descriptor)
     }
 

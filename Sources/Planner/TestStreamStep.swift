@@ -36,7 +36,17 @@ extension PlanBuilder {
                                                      "a TestStream served from an endpoint (events must be in the payload)")
         }
         var outputs: [String: String] = [:]
-        for (tag, pcollection) in transform.outputs { outputs[tag] = try runnerPCollection(pcollection) }
+        for (tag, pcollection) in transform.outputs {
+            let coder = try context.pcollection(pcollection).coderID
+            if coder == payload.coderID {
+                outputs[tag] = try runnerPCollection(pcollection)
+            } else {
+                // The SDK knows both coders: it re-encodes in a stage of its own.
+                let runnerID = try runnerPCollection(pcollection, runnerID: "\(pcollection)@\(planned.id)", elementCoder: payload.coderID)
+                testStreamTranscodes.append((pcollection, runnerID))
+                outputs[tag] = runnerID
+            }
+        }
         let payloadCoder = try CoderWiring.spec(payload.coderID, in: context.components)
         var events: [TestStreamStep.Event] = []
         for event in payload.events {

@@ -27,6 +27,7 @@ final class Scheduler {
     private let bundles: StageBundleRunner
     private let userState: UserStateStore
     private let post: (String) -> Void
+    private let streaming: Bool
 
     /// One plan step with its watermarks.
     final class Node {
@@ -45,8 +46,10 @@ final class Scheduler {
         init(_ kind: Kind) { self.kind = kind }
     }
 
-    init(plan: ExecutionPlan, bundles: StageBundleRunner, userState: UserStateStore, post: @escaping (String) -> Void) throws {
+    init(plan: ExecutionPlan, streaming: Bool, bundles: StageBundleRunner, userState: UserStateStore,
+         post: @escaping (String) -> Void) throws {
         self.plan = plan
+        self.streaming = streaming
         self.bundles = bundles
         self.userState = userState
         self.post = post
@@ -235,9 +238,11 @@ final class Scheduler {
                 try await runBundle(node, runtime, input: input, timers: [])
                 return true
             }
-            let timers = runtime.timers.takeDue(inputWatermark: node.inputWatermark, processingTime: clock.now)
+            let timerWatermark = min(node.inputWatermark, runtime.residualHold)
+            let timers = runtime.timers.takeDue(inputWatermark: timerWatermark, processingTime: clock.now,
+                                                drainProcessingTime: drainsProcessingTime)
             if !timers.isEmpty {
-                if node.inputWatermark >= BeamTime.maxTimestamp {
+                if timerWatermark >= BeamTime.maxTimestamp {
                     runtime.drainingTimerRounds += 1
                     guard runtime.drainingTimerRounds <= Self.maxDrainingTimerRounds else {
                         throw ExecutionError("\(stage.displayName) kept setting timers for \(Self.maxDrainingTimerRounds) rounds after its input ended; giving up")
@@ -255,6 +260,16 @@ final class Scheduler {
             }
         }
         return false
+    }
+
+    /// Whether processing-time timers fire as soon as a stage's input ends: in
+    /// batch, and once a TestStream that owned processing time is over; a
+    /// streaming job waits for the clock.
+    private var drainsProcessingTime: Bool {
+        if clock.isTestOwned {
+            return nodes.allSatisfy { if case .testStream(let runtime) = $0.kind { runtime.isExhausted } else { true } }
+        }
+        return !streaming
     }
 
     /// Bounds looping timers once a stage's input has ended.

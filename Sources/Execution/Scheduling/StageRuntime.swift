@@ -33,8 +33,12 @@ final class StageRuntime {
     }
 
     var hold: Int64 {
-        min(pendingHold, timers.hold, residuals.map(\.hold).min() ?? BeamTime.maxTimestamp)
+        min(pendingHold, timers.hold, residualHold)
     }
+
+    /// Work a splittable DoFn has left holds back the watermark seen by the
+    /// transforms fused after it, timers included.
+    var residualHold: Int64 { residuals.map(\.hold).min() ?? BeamTime.maxTimestamp }
 
     var isIdle: Bool { pending.isEmpty && timers.isEmpty && residuals.isEmpty }
 
