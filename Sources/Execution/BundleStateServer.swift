@@ -21,12 +21,6 @@ struct BundleStateServer: BundleStateHandler {
         self.userState = userState
     }
 
-    /// Writes straight through to `userState`: no retry safety. For callers
-    /// that do not yet commit per bundle.
-    init(sideInputs: [SideInputKey: SideInput], userState: UserStateStore) {
-        self.init(sideInputs: sideInputs, userState: UserStateStore.Transaction(userState, autoCommit: true))
-    }
-
     struct SideInputKey: Hashable, Sendable {
         let transformID: String
         let localName: String

@@ -64,6 +64,10 @@ struct PendingTimers {
     /// watermark may not pass it.
     var hold: Int64 { held.values.map(\.holdTimestamp).min() ?? BeamTime.maxTimestamp }
 
+    /// The earliest event-time timer's firing time, if one is held: state its
+    /// callback may read must outlive it.
+    var earliestEventTime: Int64? { held.values.filter(\.isEventTime).map(\.fireTimestamp).min() }
+
     /// When the earliest processing-time timer is due, if one is held.
     var nextProcessingTime: Int64? { held.values.filter { !$0.isEventTime }.map(\.fireTimestamp).min() }
 

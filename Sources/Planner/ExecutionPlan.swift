@@ -96,8 +96,9 @@ public struct FusedStage: Sendable {
     public let sideInputs: [SideInputBinding]
     /// Unique names of the pipeline transforms inside, for messages.
     public let transformNames: [String]
-    /// True when a transform in the stage uses user state (keyed state requests).
-    public let usesUserState: Bool
+    /// The transforms in the stage that use user state (keyed state requests).
+    public let statefulTransformIDs: [String]
+    public var usesUserState: Bool { !statefulTransformIDs.isEmpty }
     /// The transform right after the source whose residuals (a splittable
     /// DoFn's checkpoints) are fed back to this stage as input, if any.
     public let residualTransformID: String?

@@ -212,7 +212,7 @@ struct PlanBuilder {
                           input: StagePort(transformID: sourceID, pcollection: source),
                           outputs: outputs, sideInputs: sideInputs,
                           transformNames: draft.transforms.map(\.transform.uniqueName),
-                          usesUserState: draft.transforms.contains(where: \.usesUserState),
+                          statefulTransformIDs: draft.transforms.filter(\.usesUserState).map(\.id),
                           residualTransformID: draft.transforms.first?.startsStage == true ? draft.transforms.first?.id : nil,
                           timerFamilies: timerFamilies, template: descriptor)
     }
@@ -253,7 +253,7 @@ struct PlanBuilder {
         return FusedStage(id: id, environmentID: environment,
                           input: StagePort(transformID: "\(id)_source", pcollection: source),
                           outputs: [StagePort(transformID: "\(id)_sink", pcollection: sink)], sideInputs: [],
-                          transformNames: ["transcode \(pcollection)"], usesUserState: false, residualTransformID: nil,
+                          transformNames: ["transcode \(pcollection)"], statefulTransformIDs: [], residualTransformID: nil,
                           timerFamilies: [], template: descriptor)
     }
 

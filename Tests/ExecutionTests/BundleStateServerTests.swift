@@ -90,11 +90,6 @@ import Testing
         #expect(await handle(other, Self.bagKey, Self.get()).get.data.isEmpty)
         transaction.commit()
         #expect(await handle(other, Self.bagKey, Self.get()).get.data == Data([7]))
-
-        // The init that takes the store writes through.
-        let direct = BundleStateServer(sideInputs: [:], userState: store)
-        _ = await handle(direct, Self.bagKey, Self.append([8]))
-        #expect(await handle(other, Self.bagKey, Self.get()).get.data == Data([7, 8]))
     }
 
     @Test func largeBagsComeInPagesOfWholeAppends() async {

@@ -29,6 +29,7 @@ func fixture(_ name: String) throws -> Pipeline {
         for step in plan.steps {
             switch step {
             case .impulse(let output): produced.insert(output)
+            case .testStream(let testStream): produced.formUnion(testStream.outputs.values)
             case .groupByKey(let gbk):
                 #expect(produced.contains(gbk.input))
                 produced.insert(gbk.output)

@@ -169,6 +169,27 @@ final class Scheduler {
                     node.inputWatermark = input
                 }
                 node.outputWatermark = max(node.outputWatermark, min(node.inputWatermark, runtime.hold))
+                expireUserState(node, runtime)
+            }
+        }
+    }
+
+    /// Clears the user state of windows the stage's input watermark has
+    /// passed (plus allowed lateness), once no input or timer for them is left.
+    private func expireUserState(_ node: Node, _ runtime: StageRuntime) {
+        let stage = runtime.stage
+        guard stage.usesUserState else { return }
+        var watermark = min(node.inputWatermark, runtime.pendingHold, runtime.residualHold)
+        if let timer = runtime.timers.earliestEventTime { watermark = min(watermark, timer) }
+        guard watermark > runtime.stateExpiredThrough else { return }
+        runtime.stateExpiredThrough = watermark
+        guard let source = plan.pcollections[stage.input.pcollection] else { return }
+        let lateness = plan.windowingStrategies[source.windowingStrategyID]?.allowedLateness ?? 0
+        let windowCoder = source.window
+        for transformID in stage.statefulTransformIDs {
+            userState.expire(transformID: transformID, windowsEndingBefore: watermark, allowedLateness: lateness) { bytes in
+                var reader = ByteReader(bytes)
+                return (try? windowCoder.decodeWindow(&reader))?.maxTimestamp
             }
         }
     }
@@ -278,7 +299,8 @@ final class Scheduler {
     private func runBundle(_ node: Node, _ runtime: StageRuntime, input: BundleInput,
                            timers: [BundleTimerInput]) async throws {
         let stage = runtime.stage
-        let result = try await bundles.run(stage, input: input, timers: timers, state: try stateServer(for: stage))
+        let result = try await bundles.run(stage, input: input, timers: timers, sideInputs: try sideInputs(for: stage),
+                                           userState: userState)
         // Outputs are no earlier than the stage's output watermark before this bundle.
         let hold = node.outputWatermark
         for output in stage.outputs {
@@ -304,7 +326,7 @@ final class Scheduler {
         stage.sideInputs.allSatisfy { watermark(of: $0.pcollection) >= BeamTime.maxTimestamp }
     }
 
-    private func stateServer(for stage: FusedStage) throws -> BundleStateServer {
+    private func sideInputs(for stage: FusedStage) throws -> [BundleStateServer.SideInputKey: BundleStateServer.SideInput] {
         var sideInputs: [BundleStateServer.SideInputKey: BundleStateServer.SideInput] = [:]
         for binding in stage.sideInputs {
             if sideInputCache[binding.pcollection] == nil {
@@ -317,7 +339,7 @@ final class Scheduler {
             }
             sideInputs[.init(transformID: binding.transformID, localName: binding.localName)] = sideInputCache[binding.pcollection]
         }
-        return BundleStateServer(sideInputs: sideInputs, userState: userState)
+        return sideInputs
     }
 
     // MARK: Waiting

@@ -1,4 +1,5 @@
 import BeamCore
+import Engine
 import JobService
 import Planner
 import Worker
@@ -13,14 +14,20 @@ struct StageBundleRunner {
     let settings: ExecutionSettings
     let metrics: MetricsAggregator
 
+    /// User state writes of an attempt are kept in a transaction, committed
+    /// only when the bundle succeeds, so a retried bundle does not repeat them.
     func run(_ stage: FusedStage, input: BundleInput, timers: [BundleTimerInput],
-             state: BundleStateServer) async throws -> BundleResult {
+             sideInputs: [BundleStateServer.SideInputKey: BundleStateServer.SideInput],
+             userState: UserStateStore) async throws -> BundleResult {
         var attempt = 1
         while true {
             let worker = try await workers.worker(for: stage.environmentID)
+            let transaction = userState.transaction()
             do {
-                let result = try await worker.processBundle(descriptorID: stage.id, inputs: [input], timers: timers,
-                                                            stateHandler: state)
+                let result = try await worker.processBundle(
+                    descriptorID: stage.id, inputs: [input], timers: timers,
+                    stateHandler: BundleStateServer(sideInputs: sideInputs, userState: transaction))
+                transaction.commit()
                 metrics.add(result.response.monitoringInfos)
                 job.updateMetrics(metrics.results)
                 return result

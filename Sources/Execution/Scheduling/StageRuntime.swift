@@ -15,6 +15,8 @@ final class StageRuntime {
     private(set) var pendingHold = BeamTime.maxTimestamp
     var timers: PendingTimers
     private(set) var residuals: [Residual] = []
+    /// The watermark up to which user state of expired windows has been cleared.
+    var stateExpiredThrough = BeamTime.minTimestamp
     /// Consecutive timer-only bundles at watermark +inf, to stop timers that loop forever.
     var drainingTimerRounds = 0
 
