@@ -36,7 +36,7 @@ public enum IterableEncoding {
     }
 
     /// Walks the elements of either form, calling `body` to consume each one.
-    static func forEachElement(_ reader: inout ByteReader, _ body: (inout ByteReader) throws -> Void) throws {
+    public static func forEachElement(_ reader: inout ByteReader, _ body: (inout ByteReader) throws -> Void) throws {
         let count = try reader.readBigEndianInt32()
         if count >= 0 {
             for _ in 0..<count { try body(&reader) }

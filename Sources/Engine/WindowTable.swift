@@ -16,7 +16,7 @@ struct WindowTable: Sendable {
     /// Windows per key, kept only when windows merge.
     private var byKey: [Int: [Int]] = [:]
     private let tracksKeys: Bool
-    private(set) var nextSequence = 0
+    private var nextSequence = 0
     private(set) var liveCount = 0
 
     init(tracksKeys: Bool) {

@@ -53,7 +53,7 @@ actor WorkerSet {
         }
         started += 1
         let worker = try await server.startWorker(id: "\(jobID.prefix(40))-w\(started)", environment: environment, timeout: timeout)
-        let descriptors = plan.stages.filter { $0.environmentID == environmentID }.map { $0.descriptor(endpoint: server.endpoint) }
+        let descriptors = plan.registeredStages.filter { $0.environmentID == environmentID }.map { $0.descriptor(endpoint: server.endpoint) }
         try await worker.register(descriptors)
         workers[environmentID] = worker
         return worker

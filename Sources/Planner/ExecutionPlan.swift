@@ -19,6 +19,12 @@ public struct ExecutionPlan: Sendable {
     public var stages: [FusedStage] {
         steps.compactMap { if case .stage(let stage) = $0 { stage } else { nil } }
     }
+
+    /// Every descriptor a harness must have registered: fused stages and
+    /// the window-merging stages of GroupByKeys.
+    public var registeredStages: [FusedStage] {
+        stages + steps.compactMap { if case .groupByKey(let gbk) = $0 { gbk.mergeWindows?.stage } else { nil } }
+    }
 }
 
 public enum PlanStep: Sendable {
@@ -35,6 +41,8 @@ public struct GroupByKeyStep: Sendable {
     public let input: String
     public let output: String
     public let windowingStrategyID: String
+    /// For a custom merging WindowFn: the SDK stage that merges its windows.
+    public let mergeWindows: MergeWindowsStage?
 }
 
 public struct FlattenStep: Sendable {

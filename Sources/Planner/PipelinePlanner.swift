@@ -26,7 +26,7 @@ public enum PipelinePlanner {
 struct PlanBuilder {
     var context: PlanningContext
     let fusion: Fusion
-    private var wiring = CoderWiring()
+    var wiring = CoderWiring()
     private(set) var runnerPCollections: [String: RunnerPCollection] = [:]
     private var wireCoderIDs: [String: String] = [:]
     private var elementCoderIDs: [String: String] = [:]
@@ -69,7 +69,10 @@ struct PlanBuilder {
                                                    from: runnerID, to: output))
         }
         nodes.append(contentsOf: stages.map { .stage($0) })
-        let environments = context.components.environments.filter { id, _ in stages.contains { $0.environmentID == id } }
+        let mergeStages = nodes.compactMap { if case .groupByKey(let gbk) = $0 { gbk.mergeWindows?.stage } else { nil } }
+        let environments = context.components.environments.filter { id, _ in
+            (stages + mergeStages).contains { $0.environmentID == id }
+        }
         return ExecutionPlan(steps: try order(nodes), pcollections: runnerPCollections,
                              environments: environments, windowingStrategies: context.components.windowingStrategies)
     }
@@ -156,7 +159,8 @@ struct PlanBuilder {
             let input = try runnerPCollection(planned.inputs[0])
             let output = try runnerPCollection(planned.outputs[0])
             return .groupByKey(GroupByKeyStep(transformID: planned.id, name: transform.uniqueName, input: input, output: output,
-                                              windowingStrategyID: try context.pcollection(planned.inputs[0]).windowingStrategyID))
+                                              windowingStrategyID: try context.pcollection(planned.inputs[0]).windowingStrategyID,
+                                              mergeWindows: try mergeWindowsStage(gbkID: planned.id, inputPCollection: planned.inputs[0])))
         case .flatten:
             let output = try runnerPCollection(planned.outputs[0])
             var inputs: [String] = []
@@ -258,13 +262,13 @@ struct PlanBuilder {
     }
 
     /// Every coder, windowing strategy and environment, as a stage's harness may need any of them.
-    private func shareComponents(into descriptor: inout ProcessBundleDescriptor) {
+    func shareComponents(into descriptor: inout ProcessBundleDescriptor) {
         descriptor.coders = context.components.coders
         descriptor.windowingStrategies = context.components.windowingStrategies
         descriptor.environments = context.components.environments
     }
 
-    private func port(_ urn: String, name: String, coder: String,
+    func port(_ urn: String, name: String, coder: String,
                       inputs: [String: String] = [:], outputs: [String: String] = [:]) -> PTransform {
         PTransform.with {
             $0.uniqueName = name

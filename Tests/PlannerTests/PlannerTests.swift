@@ -112,8 +112,8 @@ func fixture(_ name: String) throws -> Pipeline {
         let codec = WindowedValueCodec(elementCoder: pcollection.element, windowCoder: pcollection.window)
         let values = try codec.split(encoded)
         #expect(values.count == 1)
-        #expect(values.first?.timestamp == 1)
-        guard case .watermark(_, 5) = step.events[1], case .processingTime(3) = step.events[2] else {
+        #expect(values.first?.timestamp == 1_000, "Python's seconds arrive as millis")
+        guard case .watermark(_, 5_000) = step.events[1], case .processingTime(3_000) = step.events[2] else {
             Issue.record("watermark and processing-time events keep their order and values")
             return
         }
