@@ -97,10 +97,8 @@ extension TriggeredGroupByKey {
     func elementHold(_ timestamp: Int64, _ slot: Int) throws -> Int64? {
         let state = table[slot]
         guard let maxTimestamp = state.maxTimestamp else {
-            guard windowing.timestampCombiner != .endOfWindow else {
-                throw EngineError.unsupported("END_OF_WINDOW timestamps for windows the runner cannot decode")
-            }
-            // No known end to fall back on: hold, but never behind the output watermark.
+            // No known end (END_OF_WINDOW falls back to the element times): hold,
+            // but never behind the output watermark.
             return max(timestamp, outputWatermark)
         }
         let hold = windowing.timestampCombiner == .endOfWindow ? maxTimestamp : timestamp

@@ -39,7 +39,6 @@ extension TriggeredGroupByKey {
 
     /// Replaces the open windows `sources` of one key by their union with `span`.
     private mutating func merge(_ sources: [Int], with span: (start: Int64, end: Int64), keyIndex: Int) -> Int {
-        let sources = sources.sorted { table[$0].order < table[$1].order }
         var start = span.start
         var end = span.end
         for slot in sources {
@@ -48,10 +47,18 @@ extension TriggeredGroupByKey {
                 end = max(end, otherEnd)
             }
         }
-        let window = BeamWindow.interval(start: start, end: end)
-        keys.retain(index: keyIndex)
-        let slot = newWindow(keyIndex: keyIndex, window: window)
+        return mergeSlots(sources, into: .interval(start: start, end: end), keyIndex: keyIndex)
+    }
+
+    /// Replaces the windows `sources` of one key by `window`, which takes over
+    /// their buffers, holds and merged trigger state.
+    mutating func mergeSlots(_ sources: [Int], into window: BeamWindow, keyIndex: Int) -> Int {
+        let sources = sources.sorted { table[$0].order < table[$1].order }
         let states = sources.map { table[$0] }
+        keys.retain(index: keyIndex)
+        // Removed first: the merged window may be one of them.
+        for source in sources { removeWindow(source) }
+        let slot = newWindow(keyIndex: keyIndex, window: window)
         let context = context(slot)
         table[slot].trigger = program.merged(states.map(\.trigger), context)
         for state in states {
@@ -62,7 +69,6 @@ extension TriggeredGroupByKey {
         table[slot].elementHold = mergedElementHold(states, slot)
         addGarbageCollectionHold(slot, paneIsEmpty: false)
         pushHold(slot, previous: nil)
-        for source in sources { removeWindow(source) }
         updateProcessingWake(slot)
         return slot
     }

@@ -27,13 +27,13 @@ public struct TriggeredGroupByKey: Sendable {
     /// currentOutputWatermarkTime): decides which holds are still possible and which panes are late.
     var outputWatermark = BeamTime.minTimestamp
 
+    /// Keys with windows not yet merged by the SDK (custom merging WindowFns).
+    var unmergedKeys = Set<Int>()
+
     /// Number of elements dropped as too late so far.
     public private(set) var droppedLateElements = 0
 
     public init(keyCoder: CoderSpec, valueCoder: CoderSpec, windowing: WindowingSpec) throws {
-        if windowing.needsMerge, case let .custom(urn, _) = windowing.windowFn {
-            throw EngineError.unsupported("merging custom WindowFn \(urn)")
-        }
         codec = WindowedValueCodec(elementCoder: .kv(keyCoder, valueCoder), windowCoder: windowing.windowCoder)
         splitter = KVSplitter(keyCoder: keyCoder)
         self.windowing = windowing
@@ -67,8 +67,9 @@ public struct TriggeredGroupByKey: Sendable {
                     droppedLateElements += 1
                     continue
                 }
-                let target = try windowing.needsMerge ? sessionSlot(key: key, window: window) : plainSlot(key: key, window: window)
+                let target = try mergesInEngine ? sessionSlot(key: key, window: window) : plainSlot(key: key, window: window)
                 guard let slot = target else { continue }  // the window's trigger has finished
+                if mergesInSDK { unmergedKeys.insert(table[slot].key) }
                 try addElement(element, timestamp: value.timestamp, to: slot)
                 touched.insert(slot)
             }
@@ -77,7 +78,8 @@ public struct TriggeredGroupByKey: Sendable {
         var writer = ByteWriter()
         // Slots merged away in the bundle are gone (a reused slot is a window of the bundle too).
         let live = touched.filter { table.isLive($0) }
-        for slot in ordered(live) where !table[slot].isClosed && shouldFire(slot) {
+        // Windows the SDK has yet to merge are not asked: the scheduler merges before `advance`.
+        for slot in ordered(live) where !mergesInSDK && !table[slot].isClosed && shouldFire(slot) {
             try emit(slot, into: &writer)
         }
         finishCall()
@@ -121,6 +123,15 @@ public struct TriggeredGroupByKey: Sendable {
 
     // MARK: - Clocks and windows
 
+    /// Sessions merge here; any other merging WindowFn is merged by its SDK.
+    var mergesInEngine: Bool {
+        guard windowing.needsMerge else { return false }
+        if case .custom = windowing.windowFn { return false }
+        return true
+    }
+
+    var mergesInSDK: Bool { windowing.needsMerge && !mergesInEngine }
+
     mutating func observe(inputWatermark: Int64, processingTime: Int64) {
         self.inputWatermark = max(self.inputWatermark, inputWatermark)
         self.processingTime = max(self.processingTime, processingTime)
@@ -143,7 +154,7 @@ public struct TriggeredGroupByKey: Sendable {
     }
 
     /// The window an element goes to without merging; nil if its trigger has finished.
-    private mutating func plainSlot(key: ArraySlice<UInt8>, window: BeamWindow) -> Int? {
+    mutating func plainSlot(key: ArraySlice<UInt8>, window: BeamWindow) -> Int? {
         if let keyIndex = keys.index(of: key), let slot = table.slot(key: keyIndex, window: window) {
             return table[slot].isClosed ? nil : slot
         }

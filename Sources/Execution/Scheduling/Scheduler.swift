@@ -111,7 +111,7 @@ final class Scheduler {
         }
         while true {
             try Task.checkCancellation()
-            try updateWatermarks()
+            try await updateWatermarks()
             if try await runNextBundle() { continue }
             if try applyNextTestStreamEvent() { continue }
             if isDone { return }
@@ -141,7 +141,7 @@ final class Scheduler {
 
     /// One pass in plan order: each step's input watermark from its producers,
     /// GroupByKeys fired, output watermarks from input and holds. Never regresses.
-    private func updateWatermarks() throws {
+    private func updateWatermarks() async throws {
         let now = clock.now
         for node in nodes {
             switch node.kind {
@@ -156,6 +156,7 @@ final class Scheduler {
             case .groupByKey(let runtime):
                 node.inputWatermark = max(node.inputWatermark, watermark(of: runtime.step.input))
                 if runtime.needsAdvance(inputWatermark: node.inputWatermark, processingTime: now) {
+                    if let merge = runtime.step.mergeWindows { try await mergeWindows(runtime, merge) }
                     let fired = try runtime.grouping.advance(inputWatermark: node.inputWatermark, processingTime: now)
                     runtime.advancedWatermark = node.inputWatermark
                     runtime.advancedProcessingTime = now
@@ -191,6 +192,19 @@ final class Scheduler {
                 var reader = ByteReader(bytes)
                 return (try? windowCoder.decodeWindow(&reader))?.maxTimestamp
             }
+        }
+    }
+
+    /// Has the SDK merge the windows of every key that got elements (a custom merging WindowFn).
+    private func mergeWindows(_ runtime: GroupByKeyRuntime, _ merge: MergeWindowsStage) async throws {
+        let keys = runtime.grouping.windowsToMerge()
+        guard !keys.isEmpty else { return }
+        let merging = CustomWindowMerging(merge: merge)
+        let result = try await bundles.run(merge.stage, input: try merging.request(keys), timers: [], sideInputs: [:],
+                                           userState: userState)
+        let sink = merge.stage.outputs[0].transformID
+        for (index, merges) in try merging.results(result.outputs[sink] ?? [], keyCount: keys.count) {
+            try runtime.grouping.merge(key: keys[index].key, merges)
         }
     }
 
