@@ -180,7 +180,8 @@ final class Scheduler {
     private func expireUserState(_ node: Node, _ runtime: StageRuntime) {
         let stage = runtime.stage
         guard stage.usesUserState else { return }
-        var watermark = min(node.inputWatermark, runtime.pendingHold, runtime.residualHold)
+        // A held timer (either domain) keeps its window's state until it has fired.
+        var watermark = min(node.inputWatermark, runtime.pendingHold, runtime.residualHold, runtime.timers.hold)
         if let timer = runtime.timers.earliestEventTime { watermark = min(watermark, timer) }
         guard watermark > runtime.stateExpiredThrough else { return }
         runtime.stateExpiredThrough = watermark
