@@ -20,7 +20,7 @@ from apache_beam.runners.runner import PipelineState
 from apache_beam.testing import test_stream  # a module: pytest would try to collect a bare TestStream class
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms import trigger, window
-from apache_beam.transforms.periodicsequence import PeriodicImpulse
+from apache_beam.transforms.periodicsequence import PeriodicImpulse, RebaseMode
 from apache_beam.transforms.userstate import (BagStateSpec, ReadModifyWriteStateSpec, TimeDomain, TimerSpec,
                                               on_timer)
 from apache_beam.transforms.window import TimestampedValue
@@ -329,3 +329,36 @@ def test_unbounded_periodic_impulse_runs_until_cancelled(job_server, environment
     produced = len(lines(out))
     time.sleep(1.5)
     assert len(lines(out)) == produced, "elements still processed after CANCELLED"
+
+
+class DescribeWindow(beam.DoFn):
+    """(key, impulse timestamps) -> "window start, count, last impulse, wall-clock now"."""
+
+    def process(self, kv, w=beam.DoFn.WindowParam):
+        _, ticks = kv
+        ticks = list(ticks)
+        yield f"{float(w.start)} {len(ticks)} {max(ticks)} {time.time()}"
+
+
+def test_unbounded_windows_close_while_running(our_streaming_options, tmp_path):
+    """PeriodicImpulse ticks every 0.2 s for 4 s of wall clock (from when the
+    source starts) into 1 s fixed windows: the SDF's watermark estimates advance
+    the watermark while it runs, so windows fire during the run, not all when the
+    source ends, and together they hold every impulse exactly once."""
+    out = str(tmp_path / "windows.txt")
+    start = Timestamp.now()
+    with beam.Pipeline(options=PipelineOptions(our_streaming_options)) as p:
+        _ = (p | PeriodicImpulse(start_timestamp=start, stop_timestamp=start + Duration(seconds=4),
+                                 fire_interval=0.2, rebase=RebaseMode.REBASE_ALL)
+             | beam.WindowInto(window.FixedWindows(1))
+             | beam.Map(lambda t: ("k", t))
+             | beam.GroupByKey()
+             | beam.ParDo(DescribeWindow())
+             | beam.ParDo(AppendTo(out)))
+    windows = sorted(tuple(float(field) for field in line.split()) for line in lines(out))
+    assert sum(count for _, count, _, _ in windows) == 20, windows
+    assert len({w_start for w_start, _, _, _ in windows}) == len(windows), f"a window fired twice: {windows}"
+    last_impulse = max(last for _, _, last, _ in windows)  # emitted at that wall-clock time
+    first_written = min(written for _, _, _, written in windows)
+    assert first_written < last_impulse - 1.0, \
+        f"first window written {first_written - last_impulse:+.2f} s after the last impulse: {windows}"

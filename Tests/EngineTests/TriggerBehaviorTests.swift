@@ -214,13 +214,6 @@ import Testing
     }
 
     @Test func unsupportedAndInvalidSpecsThrow() throws {
-        let opaque = CoderSpec.lengthPrefix(.opaque(urn: "beam:coders:python:pickle"))
-        let custom = WindowFnSpec.custom(urn: "beam:window_fn:pickled_python:v1", payload: [])
-        #expect(throws: EngineError.unsupported("merging custom WindowFn beam:window_fn:pickled_python:v1")) {
-            try TriggeredGroupByKey(
-                keyCoder: .stringUTF8, valueCoder: .varint,
-                windowing: WindowingSpec(windowFn: custom, windowCoder: opaque, needsMerge: true))
-        }
         #expect(throws: EngineError.self) {
             try TriggeredGroupByKey(
                 keyCoder: .stringUTF8, valueCoder: .varint,

@@ -80,11 +80,37 @@ import Testing
             Grouped(key: "k", values: [2], timestamp: 4, window: w2),
         ])
 
+        // END_OF_WINDOW of a window with no known end: the panes' element times stand in.
         let endOfWindow = WindowingSpec(windowFn: custom, windowCoder: windowCoder)
-        var unsupported = try TriggeredGroupByKey(keyCoder: .stringUTF8, valueCoder: .varint, windowing: endOfWindow)
-        #expect(throws: EngineError.self) {
-            try unsupported.add(input[...], inputWatermark: BeamTime.minTimestamp, processingTime: 0)
-        }
+        var eow = try TriggeredGroupByKey(keyCoder: .stringUTF8, valueCoder: .varint, windowing: endOfWindow)
+        #expect(try eow.add(input[...], inputWatermark: BeamTime.minTimestamp, processingTime: 0).isEmpty)
+        let grouped = try Fixture.grouped(try eow.advance(inputWatermark: BeamTime.maxTimestamp, processingTime: 0),
+                                          windowCoder: windowCoder)
+        #expect(grouped.map(\.values) == [[1, 3], [2]])
+    }
+
+    @Test func customMergingWindowsAreMergedAsTheSDKSays() throws {
+        let windowCoder = CoderSpec.lengthPrefix(.opaque(urn: "beam:coders:python:pickle"))
+        let (w1, w2, w3, merged) = (BeamWindow.opaque([1, 1]), BeamWindow.opaque([1, 2]), BeamWindow.opaque([1, 3]),
+                                    BeamWindow.opaque([1, 9]))
+        let input = try Fixture.chunk([
+            Element(key: "k", value: 1, timestamp: 1, windows: [w1]),
+            Element(key: "k", value: 2, timestamp: 2, windows: [w2]),
+            Element(key: "k", value: 3, timestamp: 3, windows: [w3]),
+        ], windowCoder: windowCoder)
+        let custom = WindowFnSpec.custom(urn: "beam:window_fn:pickled_python:v1", payload: [])
+        var gbk = try TriggeredGroupByKey(keyCoder: .stringUTF8, valueCoder: .varint,
+                                          windowing: WindowingSpec(windowFn: custom, windowCoder: windowCoder, needsMerge: true))
+        #expect(try gbk.add(input[...], inputWatermark: BeamTime.minTimestamp, processingTime: 0).isEmpty)
+        let pending = gbk.windowsToMerge()
+        #expect(pending.count == 1)
+        #expect(Set(pending.first?.windows ?? []) == [w1, w2, w3])
+        try gbk.merge(key: pending[0].key, [(result: merged, originals: [w1, w3])])
+        #expect(gbk.windowsToMerge().isEmpty, "asked once per batch of new elements")
+        let grouped = try Fixture.grouped(try gbk.advance(inputWatermark: BeamTime.maxTimestamp, processingTime: 0),
+                                          windowCoder: windowCoder)
+        #expect(Set(grouped.map(\.window)) == [merged, w2])
+        #expect(grouped.first { $0.window == merged }?.values.sorted() == [1, 3])
     }
 
     @Test func everythingAddedAtInfinityIsDropped() throws {
