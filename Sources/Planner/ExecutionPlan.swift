@@ -20,6 +20,11 @@ public struct ExecutionPlan: Sendable {
         steps.compactMap { if case .stage(let stage) = $0 { stage } else { nil } }
     }
 
+    /// Whether a TestStream drives the pipeline (its events make late data possible).
+    public var hasTestStream: Bool {
+        steps.contains { if case .testStream = $0 { true } else { false } }
+    }
+
     /// Every descriptor a harness must have registered: fused stages and
     /// the window-merging stages of GroupByKeys.
     public var registeredStages: [FusedStage] {

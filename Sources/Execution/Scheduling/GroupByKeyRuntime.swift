@@ -5,12 +5,12 @@ import Planner
 /// A GroupByKey step's operator and how far it has been advanced.
 final class GroupByKeyRuntime {
     let step: GroupByKeyStep
-    var grouping: TriggeredGroupByKey
+    var grouping: any GroupingOperator
     /// The input watermark and processing time of the last `advance`.
     var advancedWatermark = BeamTime.minTimestamp
     var advancedProcessingTime = Int64.min
 
-    init(step: GroupByKeyStep, grouping: TriggeredGroupByKey) {
+    init(step: GroupByKeyStep, grouping: any GroupingOperator) {
         self.step = step
         self.grouping = grouping
     }

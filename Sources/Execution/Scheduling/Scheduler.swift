@@ -72,7 +72,7 @@ final class Scheduler {
                 producers[flatten.output] = index
                 flatten.inputs.forEach { consumers[$0, default: []].append(index) }
             case .groupByKey(let gbk):
-                nodes.append(Node(.groupByKey(GroupByKeyRuntime(step: gbk, grouping: try Self.grouping(gbk, plan)))))
+                nodes.append(Node(.groupByKey(GroupByKeyRuntime(step: gbk, grouping: try Self.grouping(gbk, plan, streaming: streaming || plan.hasTestStream)))))
                 producers[gbk.output] = index
                 consumers[gbk.input, default: []].append(index)
             case .stage(let stage):
@@ -89,7 +89,9 @@ final class Scheduler {
         self.clock = ProcessingClock(testOwned: hasTestStream)
     }
 
-    private static func grouping(_ gbk: GroupByKeyStep, _ plan: ExecutionPlan) throws -> TriggeredGroupByKey {
+    /// The one-pass batch operator where it gives the same panes (a batch job,
+    /// the default trigger), else the triggered one.
+    private static func grouping(_ gbk: GroupByKeyStep, _ plan: ExecutionPlan, streaming: Bool) throws -> any GroupingOperator {
         guard let input = plan.pcollections[gbk.input], case .kv(let keyCoder, let valueCoder) = input.element else {
             throw ExecutionError("GroupByKey '\(gbk.name)' input is not a KV")
         }
@@ -97,6 +99,9 @@ final class Scheduler {
             throw ExecutionError("GroupByKey '\(gbk.name)' names unknown windowing strategy '\(gbk.windowingStrategyID)'")
         }
         let windowing = try WindowingTranslation.spec(strategy, windowCoder: input.window)
+        if !streaming, BatchGroupByKey.applies(to: windowing) {
+            return BatchGroupByKey(keyCoder: keyCoder, valueCoder: valueCoder, windowing: windowing)
+        }
         return try TriggeredGroupByKey(keyCoder: keyCoder, valueCoder: valueCoder, windowing: windowing)
     }
 
