@@ -58,8 +58,10 @@ NAMESPACE = "bench_streaming_memory"
 def build_release_binary():
     """`swift build -c release --scratch-path .build-release` (incremental: quick when up to date)."""
     print("building the release binary (swift build -c release --scratch-path .build-release) ...", flush=True)
-    subprocess.run(["swift", "build", "-c", "release", "--scratch-path", RELEASE_SCRATCH,
-                    "--product", "beam-job-server"], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    build = subprocess.run(["swift", "build", "-c", "release", "--scratch-path", RELEASE_SCRATCH,
+                            "--product", "beam-job-server"], cwd=REPO, capture_output=True, text=True)
+    if build.returncode != 0:
+        sys.exit(f"swift build failed:\n{build.stdout}{build.stderr}")
     return RELEASE_BINARY
 
 

@@ -20,9 +20,7 @@ final class Scheduler {
     private let nodes: [Node]
     private let producers: [String: Int]
     private let mainConsumers: [String: [Int]]
-    private let sideInputPCollections: Set<String>
-    private var sideInputChunks: [String: [[UInt8]]] = [:]
-    private var sideInputCache: [String: BundleStateServer.SideInput] = [:]
+    private let sideInputs: [String: SideInputState]
     private var clock: ProcessingClock
     private let bundles: StageBundleRunner
     private let userState: UserStateStore
@@ -85,7 +83,17 @@ final class Scheduler {
         self.nodes = nodes
         self.producers = producers
         self.mainConsumers = consumers
-        self.sideInputPCollections = sides
+        var sideInputs: [String: SideInputState] = [:]
+        for id in sides {
+            guard let pcollection = plan.pcollections[id] else {
+                throw ExecutionError("internal: unknown side input PCollection '\(id)'")
+            }
+            let windowFn = plan.windowingStrategies[pcollection.windowingStrategyID].flatMap {
+                try? WindowingTranslation.spec($0, windowCoder: pcollection.window).windowFn
+            }
+            sideInputs[id] = SideInputState(pcollection, windowFn: windowFn)
+        }
+        self.sideInputs = sideInputs
         self.clock = ProcessingClock(testOwned: hasTestStream)
     }
 
@@ -221,9 +229,7 @@ final class Scheduler {
     /// timestamp no element of the chunk is earlier than (unless late).
     private func deliver(_ chunk: [UInt8], to pcollection: String, hold: Int64) throws {
         guard !chunk.isEmpty else { return }
-        if sideInputPCollections.contains(pcollection) {
-            sideInputChunks[pcollection, default: []].append(chunk)
-        }
+        sideInputs[pcollection]?.append(chunk)
         for index in mainConsumers[pcollection] ?? [] {
             let node = nodes[index]
             switch node.kind {
@@ -265,20 +271,16 @@ final class Scheduler {
     /// reached the stage earlier.
     private func runNextBundle() async throws -> Bool {
         for node in nodes {
-            guard case .stage(let runtime) = node.kind, try sideInputsReady(runtime.stage) else { continue }
+            guard case .stage(let runtime) = node.kind else { continue }
             let stage = runtime.stage
             let emptyInput = BundleInput(transformID: stage.input.transformID, data: [])
-            if !runtime.pending.isEmpty {
+            if !runtime.pending.isEmpty, let input = try readyInput(runtime) {
                 runtime.drainingTimerRounds = 0
-                let chunks = runtime.takePending()
-                var input = BundleInput(transformID: stage.input.transformID, data: Array(chunks.joined()))
-                if let source = plan.pcollections[stage.input.pcollection] {
-                    input.elementOffsets = ElementBoundaries.offsets(
-                        of: chunks, coder: .windowedValue(element: source.element, window: source.window))
-                }
                 try await runBundle(node, runtime, input: input, timers: [])
                 return true
             }
+            // Timers and residuals wait for queued input (and the side inputs it needs).
+            guard runtime.pending.isEmpty else { continue }
             let timerWatermark = min(node.inputWatermark, runtime.residualHold)
             let timers = runtime.timers.takeDue(inputWatermark: timerWatermark, processingTime: clock.now,
                                                 drainProcessingTime: drainsProcessingTime)
@@ -341,25 +343,53 @@ final class Scheduler {
 
     // MARK: Side inputs
 
-    /// Side inputs are read whole: a stage waits until each is complete.
-    private func sideInputsReady(_ stage: FusedStage) throws -> Bool {
-        stage.sideInputs.allSatisfy { watermark(of: $0.pcollection) >= BeamTime.maxTimestamp }
+    /// The stage's queued input that may run now: all of it once its side
+    /// inputs are complete, else the elements whose side windows are ready
+    /// (the rest stays queued); nil if none is.
+    private func readyInput(_ runtime: StageRuntime) throws -> BundleInput? {
+        let stage = runtime.stage
+        guard let source = plan.pcollections[stage.input.pcollection] else {
+            throw ExecutionError("internal: unknown stage input '\(stage.input.pcollection)'")
+        }
+        let coder = CoderSpec.windowedValue(element: source.element, window: source.window)
+        let reads = stage.sideInputs.compactMap { binding in sideInputs[binding.pcollection].map { ($0, watermark(of: binding.pcollection)) } }
+        if reads.allSatisfy({ $0.1 >= BeamTime.maxTimestamp }) {
+            let chunks = runtime.takePending()
+            var input = BundleInput(transformID: stage.input.transformID, data: Array(chunks.joined()))
+            input.elementOffsets = ElementBoundaries.offsets(of: chunks, coder: coder)
+            return input
+        }
+        // Elements the runner cannot read (an SDK-only coder) wait for complete side inputs.
+        guard coder.isKnown else { return nil }
+        let hold = runtime.pendingHold
+        let codec = WindowedValueCodec(elementCoder: source.element, windowCoder: source.window)
+        var ready: [[UInt8]] = []
+        var waiting = ByteWriter()
+        for chunk in runtime.takePending() {
+            var reader = ByteReader(chunk)
+            while !reader.isAtEnd {
+                let start = reader.position
+                let value = try codec.read(&reader)
+                let element = chunk[start..<reader.position]
+                let isReady = try reads.allSatisfy { side, watermark in
+                    try value.windows.allSatisfy { try side.isReady(for: $0, watermark: watermark) }
+                }
+                if isReady { ready.append(Array(element)) } else { waiting.writeBytes(element) }
+            }
+        }
+        runtime.deliver(waiting.bytes, hold: hold)
+        return ready.isEmpty ? nil : BundleInput(transformID: stage.input.transformID, elements: ready)
     }
 
     private func sideInputs(for stage: FusedStage) throws -> [BundleStateServer.SideInputKey: BundleStateServer.SideInput] {
-        var sideInputs: [BundleStateServer.SideInputKey: BundleStateServer.SideInput] = [:]
+        var bound: [BundleStateServer.SideInputKey: BundleStateServer.SideInput] = [:]
         for binding in stage.sideInputs {
-            if sideInputCache[binding.pcollection] == nil {
-                guard let pcollection = plan.pcollections[binding.pcollection] else {
-                    throw ExecutionError("internal: unknown side input PCollection '\(binding.pcollection)'")
-                }
-                let data = try SideInputData(chunks: sideInputChunks[binding.pcollection] ?? [],
-                                             elementCoder: pcollection.element, windowCoder: pcollection.window)
-                sideInputCache[binding.pcollection] = .init(data: data, elementCoder: pcollection.element)
+            guard let side = sideInputs[binding.pcollection] else {
+                throw ExecutionError("internal: unknown side input PCollection '\(binding.pcollection)'")
             }
-            sideInputs[.init(transformID: binding.transformID, localName: binding.localName)] = sideInputCache[binding.pcollection]
+            bound[.init(transformID: binding.transformID, localName: binding.localName)] = try side.contents()
         }
-        return sideInputs
+        return bound
     }
 
     // MARK: Waiting
