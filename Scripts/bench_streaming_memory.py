@@ -21,10 +21,13 @@ slope over the second half of the run (MiB/min, least squares), the throughput
 (elements/s through the sink), how much of the asked-for rate the source
 produced, and the RSS after the cancel.
 
-The default 1 ms interval is faster than the SDK's source stage bundles: on
-beam-job-server as of this writing the source stage's residual is always due
-again and the downstream stages never run, so no window closes (see the NOTE
-line). --fire-interval 0.005 gives a steady state with windows closing.
+At the default 1 ms interval the source keeps up (20k elements/s), but on
+beam-job-server as of this writing no window ever closes and RSS grows with the
+buffered input (see the NOTE line): the source stage's residual comes back with
+a sub-millisecond resume delay, so it is always due again, and the scheduler,
+which runs the most upstream runnable stage first, never runs the stages after
+the GroupByKey. From 1.5 ms up (e.g. --fire-interval 0.005) windows close and
+the job reaches a steady state.
 
 Usage: python Scripts/bench_streaming_memory.py [--seconds 60] [--binary PATH]
 (the default binary is the release build in .build-release, built or brought

@@ -49,7 +49,7 @@ struct PendingTimers {
                 }
                 let identity = Identity(transformID: key.transformID, familyID: key.timerFamilyID,
                                         key: timer.userKey, tag: timer.dynamicTimerTag, windows: timer.windows)
-                guard let firing = timer.firing, Self.firesBeforeExpiry(firing.fireTimestamp, timer.windows, family.isEventTime) else {
+                guard let firing = timer.firing, Self.firesBeforeExpiry(firing.fireTimestamp, timer.windows, family) else {
                     held[identity] = nil
                     continue
                 }
@@ -103,10 +103,15 @@ struct PendingTimers {
         return order.map { BundleTimerInput(transformID: $0.transformID, timerFamilyID: $0.timerFamilyID, timers: byFamily[$0]!) }
     }
 
-    /// Event-time timers past their window's end would fire after the window
-    /// is garbage collected: Beam drops them.
-    private static func firesBeforeExpiry(_ timestamp: Int64, _ windows: [BeamWindow], _ isEventTime: Bool) -> Bool {
-        guard isEventTime else { return true }
-        return windows.allSatisfy { window in (window.maxTimestamp ?? BeamTime.maxTimestamp) >= timestamp }
+    /// Event-time timers past their window's garbage-collection time would
+    /// fire after the window is gone: Beam drops them. A timer at the window's
+    /// end (max timestamp + 1, as Python's GroupIntoBatches sets) is kept.
+    private static func firesBeforeExpiry(_ timestamp: Int64, _ windows: [BeamWindow], _ family: TimerFamilyBinding) -> Bool {
+        guard family.isEventTime else { return true }
+        return windows.allSatisfy { window in
+            guard let end = window.maxTimestamp else { return true }
+            let (expiry, overflow) = end.addingReportingOverflow(1 + max(0, family.allowedLateness))
+            return overflow || expiry >= timestamp
+        }
     }
 }

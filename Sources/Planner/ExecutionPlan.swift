@@ -91,13 +91,26 @@ public struct TimerFamilyBinding: Sendable, Hashable {
     public let familyID: String
     public let coder: CoderSpec
     public let isEventTime: Bool
+    /// Of the transform's input windowing: event-time timers may fire up to
+    /// the window's garbage-collection time.
+    public let allowedLateness: Int64
 
-    public init(transformID: String, familyID: String, coder: CoderSpec, isEventTime: Bool) {
+    public init(transformID: String, familyID: String, coder: CoderSpec, isEventTime: Bool, allowedLateness: Int64 = 0) {
         self.transformID = transformID
         self.familyID = familyID
         self.coder = coder
         self.isEventTime = isEventTime
+        self.allowedLateness = allowedLateness
     }
+}
+
+/// A transform of a stage that uses user state, with what expiring its state
+/// needs: the window coder the SDK encodes state-key windows with (its input's,
+/// as the SDK has it) and the input's allowed lateness.
+public struct StatefulTransformBinding: Sendable, Hashable {
+    public let transformID: String
+    public let windowCoder: CoderSpec
+    public let allowedLateness: Int64
 }
 
 /// Transforms fused to run as one bundle in an SDK harness.
@@ -110,8 +123,8 @@ public struct FusedStage: Sendable {
     /// Unique names of the pipeline transforms inside, for messages.
     public let transformNames: [String]
     /// The transforms in the stage that use user state (keyed state requests).
-    public let statefulTransformIDs: [String]
-    public var usesUserState: Bool { !statefulTransformIDs.isEmpty }
+    public let statefulTransforms: [StatefulTransformBinding]
+    public var usesUserState: Bool { !statefulTransforms.isEmpty }
     /// The transform right after the source whose residuals (a splittable
     /// DoFn's checkpoints) are fed back to this stage as input, if any.
     public let residualTransformID: String?

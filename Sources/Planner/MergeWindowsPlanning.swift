@@ -71,7 +71,7 @@ extension PlanBuilder {
         let stage = FusedStage(id: id, environmentID: environment,
                                input: StagePort(transformID: source, pcollection: "\(id)_input"),
                                outputs: [StagePort(transformID: sink, pcollection: "\(id)_output")], sideInputs: [],
-                               transformNames: ["merge windows of \(gbkID)"], statefulTransformIDs: [],
+                               transformNames: ["merge windows of \(gbkID)"], statefulTransforms: [],
                                residualTransformID: nil, timerFamilies: [], template: descriptor)
         return MergeWindowsStage(stage: stage, windowCoder: try CoderWiring.spec(window, in: context.components))
     }

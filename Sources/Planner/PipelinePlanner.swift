@@ -216,7 +216,7 @@ struct PlanBuilder {
                           input: StagePort(transformID: sourceID, pcollection: source),
                           outputs: outputs, sideInputs: sideInputs,
                           transformNames: draft.transforms.map(\.transform.uniqueName),
-                          statefulTransformIDs: draft.transforms.filter(\.usesUserState).map(\.id),
+                          statefulTransforms: try draft.transforms.filter(\.usesUserState).map(statefulBinding),
                           residualTransformID: draft.transforms.first?.startsStage == true ? draft.transforms.first?.id : nil,
                           timerFamilies: timerFamilies, template: descriptor)
     }
@@ -234,10 +234,24 @@ struct PlanBuilder {
             payload.timerFamilySpecs[family] = spec
             bindings.append(TimerFamilyBinding(transformID: planned.id, familyID: family,
                                                coder: try CoderWiring.spec(spec.timerFamilyCoderID, in: context.components),
-                                               isEventTime: spec.timeDomain == .eventTime))
+                                               isEventTime: spec.timeDomain == .eventTime,
+                                               allowedLateness: try inputWindowing(of: planned)?.allowedLateness ?? 0))
         }
         transform.spec.payload = try payload.serializedData()
         return transform
+    }
+
+    /// The windowing strategy of a transform's main input.
+    private func inputWindowing(of planned: PlannedTransform) throws -> WindowingStrategy? {
+        guard let input = planned.mainInput else { return nil }
+        return context.components.windowingStrategies[try context.pcollection(input).windowingStrategyID]
+    }
+
+    private func statefulBinding(_ planned: PlannedTransform) throws -> StatefulTransformBinding {
+        let windowing = try inputWindowing(of: planned)
+        let windowCoder = try windowing.map { try CoderWiring.spec($0.windowCoderID, in: context.components) } ?? .globalWindow
+        return StatefulTransformBinding(transformID: planned.id, windowCoder: windowCoder,
+                                        allowedLateness: windowing?.allowedLateness ?? 0)
     }
 
     /// A stage that only decodes `pcollection`'s elements from runner
@@ -257,7 +271,7 @@ struct PlanBuilder {
         return FusedStage(id: id, environmentID: environment,
                           input: StagePort(transformID: "\(id)_source", pcollection: source),
                           outputs: [StagePort(transformID: "\(id)_sink", pcollection: sink)], sideInputs: [],
-                          transformNames: ["transcode \(pcollection)"], statefulTransformIDs: [], residualTransformID: nil,
+                          transformNames: ["transcode \(pcollection)"], statefulTransforms: [], residualTransformID: nil,
                           timerFamilies: [], template: descriptor)
     }
 

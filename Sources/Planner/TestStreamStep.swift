@@ -35,10 +35,12 @@ extension PlanBuilder {
             throw PlanningError.unsupportedTransform(transform.spec.urn, transform.uniqueName,
                                                      "a TestStream served from an endpoint (events must be in the payload)")
         }
+        let payloadCoder = try CoderWiring.spec(payload.coderID, in: context.components)
         var outputs: [String: String] = [:]
         for (tag, pcollection) in transform.outputs {
             let coder = try context.pcollection(pcollection).coderID
-            if coder == payload.coderID {
+            // Re-encoded here when the runner reads the payload coder whole (or it is one opaque coder).
+            if coder == payload.coderID, payloadCoder.isKnown || payloadCoder.isOpaque {
                 outputs[tag] = try runnerPCollection(pcollection)
             } else {
                 // The SDK knows both coders: it re-encodes in a stage of its own.
@@ -47,7 +49,6 @@ extension PlanBuilder {
                 outputs[tag] = runnerID
             }
         }
-        let payloadCoder = try CoderWiring.spec(payload.coderID, in: context.components)
         var events: [TestStreamStep.Event] = []
         for event in payload.events {
             switch event.event {
@@ -93,5 +94,12 @@ extension PlanBuilder {
             let value = try payloadCoder.decode(bytes, nested: false)
             try elementCoder.encode(value, into: &writer, nested: true)
         }
+    }
+}
+
+private extension CoderSpec {
+    var isOpaque: Bool {
+        if case .opaque = self { return true }
+        return false
     }
 }

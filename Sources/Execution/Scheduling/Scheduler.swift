@@ -125,13 +125,14 @@ final class Scheduler {
         while true {
             try Task.checkCancellation()
             try await updateWatermarks()
+            releaseFinishedSideInputs()
             if try await runNextBundle() { continue }
             if try applyNextTestStreamEvent() { continue }
             if isDone { return }
             guard let wait = millisUntilNextDeadline() else {
                 throw ExecutionError("The pipeline stalled: nothing can run and watermarks are held at \(stallReport())")
             }
-            if wait > 0 { try await Task.sleep(for: .milliseconds(min(wait, 1_000))) }
+            try await Task.sleep(for: .milliseconds(max(1, min(wait, 1_000))))
         }
     }
 
@@ -140,6 +141,22 @@ final class Scheduler {
             guard node.outputWatermark >= BeamTime.maxTimestamp else { return false }
             if case .stage(let runtime) = node.kind { return runtime.isIdle }
             return true
+        }
+    }
+
+    /// Drops side inputs whose reading stages are all done (input at +inf, nothing left).
+    private func releaseFinishedSideInputs() {
+        var readers: [String: [Node]] = [:]
+        for node in nodes {
+            guard case .stage(let runtime) = node.kind else { continue }
+            for binding in runtime.stage.sideInputs { readers[binding.pcollection, default: []].append(node) }
+        }
+        for (id, side) in sideInputs where !side.isReleased {
+            let done = (readers[id] ?? []).allSatisfy { node in
+                guard case .stage(let runtime) = node.kind else { return true }
+                return node.inputWatermark >= BeamTime.maxTimestamp && runtime.isIdle
+            }
+            if done { side.release() }
         }
     }
 
@@ -198,11 +215,10 @@ final class Scheduler {
         if let timer = runtime.timers.earliestEventTime { watermark = min(watermark, timer) }
         guard watermark > runtime.stateExpiredThrough else { return }
         runtime.stateExpiredThrough = watermark
-        guard let source = plan.pcollections[stage.input.pcollection] else { return }
-        let lateness = plan.windowingStrategies[source.windowingStrategyID]?.allowedLateness ?? 0
-        let windowCoder = source.window
-        for transformID in stage.statefulTransformIDs {
-            userState.expire(transformID: transformID, windowsEndingBefore: watermark, allowedLateness: lateness) { bytes in
+        for stateful in stage.statefulTransforms {
+            let windowCoder = stateful.windowCoder
+            userState.expire(transformID: stateful.transformID, windowsEndingBefore: watermark,
+                             allowedLateness: stateful.allowedLateness) { bytes in
                 var reader = ByteReader(bytes)
                 return (try? windowCoder.decodeWindow(&reader))?.maxTimestamp
             }
@@ -259,6 +275,8 @@ final class Scheduler {
             case .processingTime(let millis):
                 clock.advance(byMillis: millis)
             }
+            // Only now: the last event's elements were delivered under its watermark, not +inf.
+            if runtime.isExhausted { runtime.finish() }
             return true
         }
         return false
@@ -266,32 +284,35 @@ final class Scheduler {
 
     // MARK: Bundles
 
-    /// Runs the first runnable bundle in plan order (upstream first). Pending
-    /// input goes before timers, so a timer never fires ahead of input that
-    /// reached the stage earlier.
+    /// Runs the first runnable bundle, downstream first: data drains before
+    /// sources make more (bounding what waits in queues), and a source that is
+    /// always runnable cannot starve the stages after it. A bundle carries the
+    /// stage's ready input and then its due timers, so a timer never fires
+    /// ahead of input that reached the stage earlier, nor waits behind a
+    /// stream of it.
     private func runNextBundle() async throws -> Bool {
-        for node in nodes {
+        for node in nodes.reversed() {
             guard case .stage(let runtime) = node.kind else { continue }
             let stage = runtime.stage
-            let emptyInput = BundleInput(transformID: stage.input.transformID, data: [])
-            if !runtime.pending.isEmpty, let input = try readyInput(runtime) {
-                runtime.drainingTimerRounds = 0
-                try await runBundle(node, runtime, input: input, timers: [])
-                return true
-            }
-            // Timers and residuals wait for queued input (and the side inputs it needs).
-            guard runtime.pending.isEmpty else { continue }
-            let timerWatermark = min(node.inputWatermark, runtime.residualHold)
+            let input = runtime.pending.isEmpty ? nil : try readyInput(runtime)
+            // Timers wait for queued input that is not ready yet (the side inputs it needs).
+            let timerWatermark = min(node.inputWatermark, runtime.residualHold, runtime.pendingHold)
             let timers = runtime.timers.takeDue(inputWatermark: timerWatermark, processingTime: clock.now,
                                                 drainProcessingTime: drainsProcessingTime)
+            if let input {
+                runtime.drainingTimerRounds = 0
+                try await runBundle(node, runtime, input: input, timers: timers)
+                return true
+            }
             if !timers.isEmpty {
-                if timerWatermark >= BeamTime.maxTimestamp {
+                if timerWatermark >= BeamTime.maxTimestamp && drainsProcessingTime {
                     runtime.drainingTimerRounds += 1
                     guard runtime.drainingTimerRounds <= Self.maxDrainingTimerRounds else {
                         throw ExecutionError("\(stage.displayName) kept setting timers for \(Self.maxDrainingTimerRounds) rounds after its input ended; giving up")
                     }
                 }
-                try await runBundle(node, runtime, input: emptyInput, timers: timers)
+                try await runBundle(node, runtime, input: BundleInput(transformID: stage.input.transformID, data: []),
+                                    timers: timers)
                 return true
             }
             let residuals = runtime.takeDueResiduals(wallNow: ProcessingClock.wallMillis)

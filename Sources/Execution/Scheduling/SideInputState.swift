@@ -16,6 +16,8 @@ final class SideInputState {
     private let windowFn: WindowFnSpec?
     private var chunks: [[UInt8]] = []
     private var materialized: BundleStateServer.SideInput?
+    /// Every stage reading it is done: its data is dropped.
+    private(set) var isReleased = false
 
     init(_ pcollection: RunnerPCollection, windowFn: WindowFnSpec?) {
         self.pcollection = pcollection
@@ -23,7 +25,14 @@ final class SideInputState {
     }
 
     func append(_ chunk: [UInt8]) {
+        guard !isReleased else { return }
         chunks.append(chunk)
+        materialized = nil
+    }
+
+    func release() {
+        isReleased = true
+        chunks = []
         materialized = nil
     }
 

@@ -14,11 +14,13 @@ final class TestStreamRuntime {
     init(_ step: TestStreamStep) {
         self.step = step
         watermarks = Dictionary(uniqueKeysWithValues: step.outputs.values.map { ($0, BeamTime.minTimestamp) })
+        if step.events.isEmpty { finish() }
     }
 
     var isExhausted: Bool { next >= step.events.count }
 
-    /// The next event, advancing past it; after the last event every output is at +inf.
+    /// The next event, advancing past it (a watermark event moves its output's
+    /// watermark). Once the caller has applied the last one it calls `finish`.
     func takeEvent() -> TestStreamStep.Event? {
         guard !isExhausted else { return nil }
         let event = step.events[next]
@@ -26,9 +28,10 @@ final class TestStreamRuntime {
         if case .watermark(let tag, let millis) = event, let output = step.outputs[tag] {
             watermarks[output] = max(watermarks[output] ?? BeamTime.minTimestamp, min(millis, BeamTime.maxTimestamp))
         }
-        if isExhausted { finish() }
         return event
     }
+
+    /// Every output at +inf: the stream has nothing more to say.
 
     func finish() {
         for output in watermarks.keys { watermarks[output] = BeamTime.maxTimestamp }
