@@ -212,7 +212,8 @@ final class Scheduler {
         guard stage.usesUserState else { return }
         // A held timer (either domain) keeps its window's state until it has fired.
         var watermark = min(node.inputWatermark, runtime.pendingHold, runtime.residualHold, runtime.timers.hold)
-        if let timer = runtime.timers.earliestEventTime { watermark = min(watermark, timer) }
+        // A timer at t fires once the watermark passes t: its window's state must outlive t.
+        if let timer = runtime.timers.earliestEventTime { watermark = min(watermark, timer - 1) }
         guard watermark > runtime.stateExpiredThrough else { return }
         runtime.stateExpiredThrough = watermark
         for stateful in stage.statefulTransforms {
