@@ -8,7 +8,9 @@ import Worker
 /// and processing time advance (event-time timers fire once the watermark is
 /// past them); held timers hold the stage's output watermark at their output
 /// timestamps. At watermark +inf every held timer is due, earliest first,
-/// and timers set while firing fire in a later round.
+/// and timers set while firing fire in a later round. A bundle gets at most
+/// one timer per key and window, so a callback that resets or clears the
+/// key's other timers is seen before they fire.
 struct PendingTimers {
     private struct Identity: Hashable {
         let transformID: String
@@ -25,8 +27,20 @@ struct PendingTimers {
         let bytes: [UInt8]
     }
 
+    private struct Scope: Hashable {
+        let transformID: String
+        let key: CoderValue
+        let windows: [BeamWindow]
+    }
+
     private let families: [BundleTimerKey: TimerFamilyBinding]
-    private var held: [Identity: Held] = [:]
+    private var held: [Identity: Held] = [:] {
+        didSet { summarize() }
+    }
+    /// Kept current on every change, so the scheduler's per-pass questions cost nothing.
+    private(set) var hold = BeamTime.maxTimestamp
+    private(set) var earliestEventTime: Int64?
+    private(set) var nextProcessingTime: Int64?
 
     init(_ bindings: [TimerFamilyBinding]) {
         families = Dictionary(bindings.map { (BundleTimerKey(transformID: $0.transformID, timerFamilyID: $0.familyID), $0) },
@@ -37,6 +51,10 @@ struct PendingTimers {
 
     /// Records the timers a bundle sent, in the order it set them.
     mutating func record(_ timers: [BundleTimerKey: [UInt8]]) throws {
+        guard timers.values.contains(where: { !$0.isEmpty }) else { return }
+        // One assignment at the end: the summary is recomputed once per bundle.
+        var held = self.held
+        defer { self.held = held }
         for (key, data) in timers where !data.isEmpty {
             guard let family = families[key] else {
                 throw ExecutionError("The SDK set a timer for unknown timer family \(key)")
@@ -60,16 +78,26 @@ struct PendingTimers {
         }
     }
 
-    /// The earliest output timestamp of a held timer: the stage's output
-    /// watermark may not pass it.
-    var hold: Int64 { held.values.map(\.holdTimestamp).min() ?? BeamTime.maxTimestamp }
-
-    /// The earliest event-time timer's firing time, if one is held: state its
-    /// callback may read must outlive it.
-    var earliestEventTime: Int64? { held.values.filter(\.isEventTime).map(\.fireTimestamp).min() }
-
-    /// When the earliest processing-time timer is due, if one is held.
-    var nextProcessingTime: Int64? { held.values.filter { !$0.isEventTime }.map(\.fireTimestamp).min() }
+    /// `hold`: the earliest output timestamp of a held timer (the stage's output
+    /// watermark may not pass it); `earliestEventTime`: the earliest event-time
+    /// firing (state its callback reads must outlive it); `nextProcessingTime`:
+    /// when the earliest processing-time timer is due.
+    private mutating func summarize() {
+        var hold = BeamTime.maxTimestamp
+        var event: Int64?
+        var processing: Int64?
+        for timer in held.values {
+            hold = min(hold, timer.holdTimestamp)
+            if timer.isEventTime {
+                event = min(event ?? .max, timer.fireTimestamp)
+            } else {
+                processing = min(processing ?? .max, timer.fireTimestamp)
+            }
+        }
+        self.hold = hold
+        earliestEventTime = event
+        nextProcessingTime = processing
+    }
 
     /// Every held timer, for one firing round (the watermark is at +inf).
     mutating func takeAll() -> [BundleTimerInput] {
@@ -83,6 +111,9 @@ struct PendingTimers {
     /// (a batch job, or a TestStream that owned the clock has ended).
     mutating func takeDue(inputWatermark: Int64, processingTime: Int64, drainProcessingTime: Bool = true) -> [BundleTimerInput] {
         let draining = inputWatermark >= BeamTime.maxTimestamp
+        let eventDue = earliestEventTime.map { draining || $0 < inputWatermark } ?? false
+        let processingDue = nextProcessingTime.map { (draining && drainProcessingTime) || $0 <= processingTime } ?? false
+        guard eventDue || processingDue else { return [] }
         let due = held.filter { _, timer in
             timer.isEventTime ? (draining || timer.fireTimestamp < inputWatermark)
                 : (draining && drainProcessingTime) || timer.fireTimestamp <= processingTime
@@ -92,10 +123,16 @@ struct PendingTimers {
             if a.value.isEventTime != b.value.isEventTime { return a.value.isEventTime }
             return a.value.fireTimestamp < b.value.fireTimestamp
         }
-        for identity in due.keys { held[identity] = nil }
+        var scopes = Set<Scope>()
+        let firing = ordered.filter { identity, _ in
+            scopes.insert(Scope(transformID: identity.transformID, key: identity.key, windows: identity.windows)).inserted
+        }
+        var remaining = held
+        for (identity, _) in firing { remaining[identity] = nil }
+        held = remaining
         var byFamily: [BundleTimerKey: [[UInt8]]] = [:]
         var order: [BundleTimerKey] = []
-        for (identity, timer) in ordered {
+        for (identity, timer) in firing {
             let key = BundleTimerKey(transformID: identity.transformID, timerFamilyID: identity.familyID)
             if byFamily[key] == nil { order.append(key) }
             byFamily[key, default: []].append(timer.bytes)

@@ -34,7 +34,10 @@ import Worker
     @Test func dynamicTagsAreSeparateTimers() throws {
         var timers = pending()
         try timers.record([family: try timer("a", at: 1, tag: "x") + timer("a", at: 2, tag: "y")])
-        #expect(timers.takeAll()[0].data == (try timer("a", at: 1, tag: "x") + timer("a", at: 2, tag: "y")))
+        // One timer per key and window per bundle: the second waits for the next round.
+        #expect(timers.takeAll()[0].data == (try timer("a", at: 1, tag: "x")))
+        #expect(timers.takeAll()[0].data == (try timer("a", at: 2, tag: "y")))
+        #expect(timers.isEmpty)
     }
 
     @Test func unknownFamiliesAreAnError() throws {
