@@ -6,7 +6,7 @@ The job (PortableRunner, LOOPBACK harness, --streaming), left running for
 --seconds and then cancelled:
 
     PeriodicImpulse(fire_interval)                  unbounded, from when it starts
-      -> FlatMap: --keys keyed elements per tick, --payload-bytes each
+      -> Explode (a FlatMap DoFn): --keys keyed elements per tick, --payload-bytes each
       -> WindowInto(FixedWindows(--window))
       -> GroupByKey -> stateful DoFn: bag state + an event-time timer per
          key and window; the timer sums the bag, clears it, counts the elements
@@ -21,13 +21,10 @@ slope over the second half of the run (MiB/min, least squares), the throughput
 (elements/s through the sink), how much of the asked-for rate the source
 produced, and the RSS after the cancel.
 
-At the default 1 ms interval the source keeps up (20k elements/s), but on
-beam-job-server as of this writing no window ever closes and RSS grows with the
-buffered input (see the NOTE line): the source stage's residual comes back with
-a sub-millisecond resume delay, so it is always due again, and the scheduler,
-which runs the most upstream runnable stage first, never runs the stages after
-the GroupByKey. From 1.5 ms up (e.g. --fire-interval 0.005) windows close and
-the job reaches a steady state.
+If no window closes during the run (downstream stages starved, or watermarks
+stuck), a NOTE line says so: any RSS growth is then buffered input, not a
+steady state. Before commit b8a175d (downstream-first bundle order) that was
+the case at the default 1 ms interval.
 
 Usage: python Scripts/bench_streaming_memory.py [--seconds 60] [--binary PATH]
 (the default binary is the release build in .build-release, built or brought

@@ -48,8 +48,8 @@ public final class SDKWorker: Sendable {
         var bundles: [String: BundleCollector] = [:]
         /// Data for instructions whose bundle is not registered (yet).
         var orphans: [String: [Elements]] = [:]
-        /// Bundles that finished: late data for them is dropped.
-        var retired: Set<String> = []
+        /// Bundles that finished (the latest few thousand): late data for them is dropped.
+        var retired = RecentIDs(capacity: 4_096)
 
         var isAlive: Bool {
             switch phase {
