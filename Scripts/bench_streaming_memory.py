@@ -48,7 +48,7 @@ from apache_beam.transforms.userstate import BagStateSpec, TimeDomain, TimerSpec
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "Tests", "EndToEnd"))
-from job_server import JobServer, portable_options  # noqa: E402  (the end-to-end tests' server wrapper)
+from job_server import JobServer, portable_options, wait_for  # noqa: E402  (the end-to-end tests' server wrapper)
 
 RELEASE_SCRATCH = os.path.join(REPO, ".build-release")
 RELEASE_BINARY = os.path.join(RELEASE_SCRATCH, "release", "beam-job-server")
@@ -175,15 +175,6 @@ def slope_per_minute(points):
     mean_m = sum(m for _, m in points) / n
     var = sum((t - mean_t) ** 2 for t, _ in points)
     return 60 * sum((t - mean_t) * (m - mean_m) for t, m in points) / var if var else float("nan")
-
-
-def wait_for(condition, timeout, interval=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()
 
 
 def main():

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -62,3 +63,13 @@ def environment_options(kind):
 
 def portable_options(endpoint, kind="LOOPBACK"):
     return ["--runner=PortableRunner", f"--job_endpoint={endpoint}"] + environment_options(kind)
+
+
+def wait_for(condition, timeout, interval=0.2):
+    """Polls `condition` until it holds or `timeout` seconds pass; returns its last value."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()

@@ -8,13 +8,12 @@ Exit status: 0 when every test outside the known-failures list passes (or is
 skipped by Beam), 1 otherwise. Prints the counts and what changed."""
 import argparse
 import os
-import subprocess
 import sys
 
 import apache_beam
 
 from beam_suite_extras import EXTRA_TESTS
-from suite_report import compare
+from suite_report import compare, run_pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -31,17 +30,8 @@ def main():
 
     report = os.path.join(REPO, ".build", "beam-suite-report.xml")
     extras = [f"{os.path.join(HERE, 'beam_suite_extras.py')}::PrismRunnerExtrasTest::{name}" for name in EXTRA_TESTS]
-    command = [
-        sys.executable, "-m", "pytest", f"{SUITE}::PrismRunnerTest", *extras, "-p", "beam_suite_options",
-        "-p", "no:cacheprovider", "--noconftest", "-q", "--timeout=300", f"--junitxml={report}",
-        f"--test-pipeline-options=--prism_bin={args.binary} --environment_type={args.environment_type}",
-    ]
-    if args.k:
-        command += ["-k", args.k]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, os.environ.get("PYTHONPATH", "")]))
-    if os.path.exists(report):
-        os.remove(report)
-    subprocess.run(command, env=env, cwd=REPO, check=False)
+    run_pytest([f"{SUITE}::PrismRunnerTest", *extras], report,
+               f"--prism_bin={args.binary} --environment_type={args.environment_type}", k=args.k)
     return compare("Beam portable suite on beam-job-server", report, KNOWN_FAILURES)
 
 

@@ -15,14 +15,13 @@ skipped by Beam), 1 otherwise. Prints the counts and what changed."""
 import argparse
 import os
 import shlex
-import subprocess
 import sys
 import tempfile
 
 import apache_beam
 
 from job_server import DEFAULT_BINARY, JobServer, portable_options
-from suite_report import compare
+from suite_report import compare, run_pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -44,17 +43,7 @@ def main():
         server = JobServer(args.binary, artifacts_dir, log_level="info")
         try:
             options = shlex.join(portable_options(server.endpoint, args.environment_type))
-            command = [
-                sys.executable, "-m", "pytest", *[f"{SUITE}::{c}" for c in CLASSES],
-                "-p", "beam_suite_options", "-p", "no:cacheprovider", "--noconftest", "-q",
-                f"--timeout={args.timeout}", f"--junitxml={report}", f"--test-pipeline-options={options}",
-            ]
-            if args.k:
-                command += ["-k", args.k]
-            env = dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, os.environ.get("PYTHONPATH", "")]))
-            if os.path.exists(report):
-                os.remove(report)
-            subprocess.run(command, env=env, cwd=REPO, check=False)
+            run_pytest([f"{SUITE}::{c}" for c in CLASSES], report, options, k=args.k, timeout=args.timeout)
         finally:
             if server.stop() != 0:
                 print("beam-job-server did not shut down cleanly:\n" + "".join(server.log_lines[-30:]))

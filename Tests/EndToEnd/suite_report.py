@@ -4,7 +4,27 @@ a known-failures file (used by run_beam_suite.py and run_trigger_transcripts.py)
 Known-failures format: one test per line, `#` starts a comment. An entry is
 `Class::test_name` for one class, or a bare `test_name` for that test in any class."""
 import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+
+def run_pytest(node_ids, report, pipeline_options, k=None, timeout=300):
+    """Runs Beam's tests `node_ids` with `--test-pipeline-options`, writing a JUnit report."""
+    command = [
+        sys.executable, "-m", "pytest", *node_ids, "-p", "beam_suite_options", "-p", "no:cacheprovider",
+        "--noconftest", "-q", f"--timeout={timeout}", f"--junitxml={report}",
+        f"--test-pipeline-options={pipeline_options}",
+    ]
+    if k:
+        command += ["-k", k]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, os.environ.get("PYTHONPATH", "")]))
+    if os.path.exists(report):
+        os.remove(report)
+    subprocess.run(command, env=env, cwd=REPO, check=False)
 
 
 def known_failures(path):

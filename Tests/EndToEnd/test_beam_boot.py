@@ -6,7 +6,6 @@ place of the SDK harness, records the environment and argv it was started with.
 Nothing touches PyPI: the probe packages are built here (a hand-made wheel
 and an sdist with an in-tree PEP 517 backend) and PIP_NO_INDEX is set.
 """
-import base64
 import hashlib
 import importlib.util
 import io
@@ -17,7 +16,6 @@ import subprocess
 import sys
 import tarfile
 import textwrap
-import zipfile
 from concurrent import futures
 
 import grpc

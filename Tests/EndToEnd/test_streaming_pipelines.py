@@ -27,7 +27,7 @@ from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Duration, Timestamp
 from apache_beam.utils.windowed_value import PaneInfoTiming
 
-from job_server import portable_options
+from job_server import portable_options, wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -290,15 +290,6 @@ def child_pids(pid):
         if fields[1] == str(pid) and fields[0] != "Z":
             children.append(int(entry))
     return children
-
-
-def wait_for(condition, timeout, interval=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()
 
 
 def lines(path):
