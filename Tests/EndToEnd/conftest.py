@@ -6,7 +6,7 @@ import tempfile
 import pytest
 
 from beam_suite_options import pytest_addoption  # noqa: F401  (Beam's --test-pipeline-options)
-from job_server import DEFAULT_BINARY, JobServer
+from job_server import DEFAULT_BINARY, JobServer, portable_options
 
 
 @pytest.fixture(scope="module")
@@ -19,3 +19,12 @@ def job_server():
         finally:
             code = server.stop()
             assert code == 0, "beam-job-server did not shut down cleanly:\n" + "".join(server.log_lines[-50:])
+
+
+@pytest.fixture(params=["beam-job-server", "DirectRunner"])
+def streaming_options(request):
+    """Streaming pipeline options for beam-job-server (LOOPBACK) and for Beam's
+    DirectRunner: a test using them runs on both, so its expectations are Beam's."""
+    if request.param == "DirectRunner":
+        return ["--runner=DirectRunner", "--streaming"]
+    return portable_options(request.getfixturevalue("job_server").endpoint) + ["--streaming"]

@@ -20,16 +20,9 @@ from job_server import portable_options
 pytestmark = pytest.mark.timeout(120)
 
 
-@pytest.fixture(params=["beam-job-server", "DirectRunner"])
-def options(request):
-    if request.param == "DirectRunner":
-        return ["--runner=DirectRunner", "--streaming"]
-    return portable_options(request.getfixturevalue("job_server").endpoint) + ["--streaming"]
-
-
-def test_a_test_stream_ending_on_elements_still_fires_their_windows(options):
+def test_a_test_stream_ending_on_elements_still_fires_their_windows(streaming_options):
     stream = test_stream.TestStream().add_elements([TimestampedValue(("k", 1), 1), TimestampedValue(("k", 2), 12)])
-    with beam.Pipeline(options=PipelineOptions(options)) as p:
+    with beam.Pipeline(options=PipelineOptions(streaming_options)) as p:
         grouped = (p | stream | beam.Map(lambda kv: kv) | beam.WindowInto(window.FixedWindows(10))
                    | beam.GroupByKey() | beam.MapTuple(lambda k, vs: (k, sorted(vs))))
         assert_that(grouped, equal_to([("k", [1]), ("k", [2])]))

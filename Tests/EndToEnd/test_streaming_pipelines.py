@@ -32,14 +32,6 @@ from job_server import portable_options, wait_for
 pytestmark = pytest.mark.timeout(120)
 
 
-@pytest.fixture(params=["beam-job-server", "DirectRunner"])
-def streaming_options(request):
-    """Runs the test on beam-job-server (LOOPBACK) and on Beam's DirectRunner."""
-    if request.param == "DirectRunner":
-        return ["--runner=DirectRunner", "--streaming"]
-    return portable_options(request.getfixturevalue("job_server").endpoint) + ["--streaming"]
-
-
 @pytest.fixture
 def our_streaming_options(job_server):
     """beam-job-server only: the DirectRunner has no real processing-time semantics."""
