@@ -74,9 +74,7 @@ struct JobRun {
 
     private func schedule(_ workers: WorkerSet) async throws {
         let bundles = StageBundleRunner(job: job, workers: workers, settings: settings, metrics: metrics)
-        let scheduler = try Scheduler(plan: plan, streaming: isStreaming, bundles: bundles, userState: userState) { [job] message in
-            job.post(message)
-        }
+        let scheduler = try Scheduler(plan: plan, streaming: isStreaming, bundles: bundles, userState: userState)
         try await scheduler.run()
     }
 

@@ -1,0 +1,104 @@
+import BeamCore
+import Engine
+import Planner
+import Worker
+
+// Watermark bookkeeping of the Scheduler: one pass per loop over the plan,
+// GroupByKeys fired and merged, expired user state cleared, finished side inputs dropped.
+
+extension Scheduler {
+    /// Drops side inputs whose reading stages are all done (input at +inf, nothing left).
+    func releaseFinishedSideInputs() {
+        var readers: [String: [Node]] = [:]
+        for node in nodes {
+            guard case .stage(let runtime) = node.kind else { continue }
+            for binding in runtime.stage.sideInputs { readers[binding.pcollection, default: []].append(node) }
+        }
+        for (id, side) in sideInputs where !side.isReleased {
+            let done = (readers[id] ?? []).allSatisfy { node in
+                guard case .stage(let runtime) = node.kind else { return true }
+                return node.inputWatermark >= BeamTime.maxTimestamp && runtime.isIdle
+            }
+            if done { side.release() }
+        }
+    }
+
+    // MARK: Watermarks
+
+    func watermark(of pcollection: String) -> Int64 {
+        guard let index = producers[pcollection] else { return BeamTime.maxTimestamp }
+        let node = nodes[index]
+        if case .testStream(let runtime) = node.kind { return runtime.watermarks[pcollection] ?? BeamTime.minTimestamp }
+        return node.outputWatermark
+    }
+
+    /// One pass in plan order: each step's input watermark from its producers,
+    /// GroupByKeys fired, output watermarks from input and holds. Never regresses.
+    func updateWatermarks() async throws {
+        let now = clock.now
+        for node in nodes {
+            switch node.kind {
+            case .impulse:
+                continue
+            case .testStream(let runtime):
+                node.inputWatermark = BeamTime.maxTimestamp
+                node.outputWatermark = runtime.watermarks.values.min() ?? BeamTime.maxTimestamp
+            case .flatten(let flatten):
+                node.inputWatermark = max(node.inputWatermark, flatten.inputs.map(watermark(of:)).min() ?? BeamTime.maxTimestamp)
+                node.outputWatermark = node.inputWatermark
+            case .groupByKey(let runtime):
+                node.inputWatermark = max(node.inputWatermark, watermark(of: runtime.step.input))
+                if runtime.needsAdvance(inputWatermark: node.inputWatermark, processingTime: now) {
+                    if let merge = runtime.step.mergeWindows { try await mergeWindows(runtime, merge) }
+                    let fired = try runtime.grouping.advance(inputWatermark: node.inputWatermark, processingTime: now)
+                    runtime.advancedWatermark = node.inputWatermark
+                    runtime.advancedProcessingTime = now
+                    try deliver(fired, to: runtime.step.output, hold: node.outputWatermark)
+                }
+                node.outputWatermark = max(node.outputWatermark, min(node.inputWatermark, runtime.grouping.hold))
+            case .stage(let runtime):
+                let reads = [runtime.stage.input.pcollection] + runtime.stage.sideInputs.map(\.pcollection)
+                let input = reads.map(watermark(of:)).min() ?? BeamTime.maxTimestamp
+                if input > node.inputWatermark {
+                    node.inputWatermark = input
+                }
+                node.outputWatermark = max(node.outputWatermark, min(node.inputWatermark, runtime.hold))
+                expireUserState(node, runtime)
+            }
+        }
+    }
+
+    /// Clears the user state of windows the stage's input watermark has
+    /// passed (plus allowed lateness), once no input or timer for them is left.
+    func expireUserState(_ node: Node, _ runtime: StageRuntime) {
+        let stage = runtime.stage
+        guard stage.usesUserState else { return }
+        // A held timer (either domain) keeps its window's state until it has fired.
+        var watermark = min(node.inputWatermark, runtime.pendingHold, runtime.residualHold, runtime.timers.hold)
+        // A timer at t fires once the watermark passes t: its window's state must outlive t.
+        if let timer = runtime.timers.earliestEventTime { watermark = min(watermark, timer - 1) }
+        guard watermark > runtime.stateExpiredThrough else { return }
+        runtime.stateExpiredThrough = watermark
+        for stateful in stage.statefulTransforms {
+            let windowCoder = stateful.windowCoder
+            userState.expire(transformID: stateful.transformID, windowsEndingBefore: watermark,
+                             allowedLateness: stateful.allowedLateness) { bytes in
+                var reader = ByteReader(bytes)
+                return (try? windowCoder.decodeWindow(&reader))?.maxTimestamp
+            }
+        }
+    }
+
+    /// Has the SDK merge the windows of every key that got elements (a custom merging WindowFn).
+    func mergeWindows(_ runtime: GroupByKeyRuntime, _ merge: MergeWindowsStage) async throws {
+        let keys = runtime.grouping.windowsToMerge()
+        guard !keys.isEmpty else { return }
+        let merging = CustomWindowMerging(merge: merge)
+        let result = try await bundles.run(merge.stage, input: try merging.request(keys), timers: [], sideInputs: [:],
+                                           userState: userState)
+        let sink = merge.stage.outputs[0].transformID
+        for (index, merges) in try merging.results(result.outputs[sink] ?? [], keyCount: keys.count) {
+            try runtime.grouping.merge(key: keys[index].key, merges)
+        }
+    }
+}
