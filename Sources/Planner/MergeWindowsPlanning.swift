@@ -1,6 +1,6 @@
 import BeamCore
-import Foundation
 import BeamModel
+import Foundation
 import SwiftProtobuf
 
 /// The SDK-side merge of a custom merging WindowFn: a descriptor of
