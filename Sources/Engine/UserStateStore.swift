@@ -37,19 +37,32 @@ public final class UserStateStore: Sendable {
     }
 
     private struct Table {
-        /// Cells by transform id, so expiry visits one transform's cells only.
-        var cells: [String: [CellID: UserStateCell]] = [:]
+        /// Cells by transform id, then by encoded window: expiry visits one
+        /// transform's windows (few) rather than its cells (one per key).
+        var cells: [String: [[UInt8]: [CellID: UserStateCell]]] = [:]
         var cellCount = 0
         var byteCount = 0
 
+        func cell(_ id: CellID) -> UserStateCell? {
+            cells[id.address.transformID]?[id.address.window]?[id]
+        }
+
         mutating func update(_ id: CellID, _ change: (inout UserStateCell) -> Void) {
-            var cell = cells[id.address.transformID]?[id] ?? UserStateCell()
+            let (transform, window) = (id.address.transformID, id.address.window)
+            var cell = cell(id) ?? UserStateCell()
             let (wasEmpty, oldBytes) = (cell.isEmpty, cell.byteCount)
             change(&cell)
             byteCount += cell.byteCount - oldBytes
             cellCount += (cell.isEmpty ? 0 : 1) - (wasEmpty ? 0 : 1)
-            cells[id.address.transformID, default: [:]][id] = cell.isEmpty ? nil : cell
-            if cells[id.address.transformID]?.isEmpty == true { cells[id.address.transformID] = nil }
+            cells[transform, default: [:]][window, default: [:]][id] = cell.isEmpty ? nil : cell
+            if cells[transform]?[window]?.isEmpty == true { cells[transform]?[window] = nil }
+            if cells[transform]?.isEmpty == true { cells[transform] = nil }
+        }
+
+        /// Removes a bucket of cells, keeping the totals.
+        mutating func forget(_ bucket: [CellID: UserStateCell]) {
+            cellCount -= bucket.count
+            byteCount -= bucket.values.reduce(0) { $0 + $1.byteCount }
         }
     }
 
@@ -75,29 +88,22 @@ public final class UserStateStore: Sendable {
     public func expire(transformID: String, windowsEndingBefore watermark: Int64, allowedLateness: Int64 = 0,
                        windowMaxTimestamp: ([UInt8]) -> Int64?) -> Int {
         table.withLock { table in
-            guard let cells = table.cells[transformID] else { return 0 }
-            var expired: [[UInt8]: Bool] = [:]  // many cells share a window: decode each once
+            guard let windows = table.cells[transformID] else { return 0 }
             var removed = 0
-            for (id, cell) in cells {
-                let window = id.address.window
-                let isExpired = expired[window] ?? {
-                    let answer: Bool
-                    if let maxTimestamp = windowMaxTimestamp(window) {
-                        let (end, overflow) = maxTimestamp.addingReportingOverflow(max(allowedLateness, 0))
-                        answer = !overflow && end < watermark
-                    } else {
-                        answer = watermark >= BeamTime.maxTimestamp
-                    }
-                    expired[window] = answer
-                    return answer
-                }()
+            for (window, bucket) in windows {
+                let isExpired: Bool
+                if let maxTimestamp = windowMaxTimestamp(window) {
+                    let (end, overflow) = maxTimestamp.addingReportingOverflow(max(allowedLateness, 0))
+                    isExpired = !overflow && end < watermark
+                } else {
+                    isExpired = watermark >= BeamTime.maxTimestamp
+                }
                 guard isExpired else { continue }
-                table.cells[transformID]![id] = nil
-                table.byteCount -= cell.byteCount
-                table.cellCount -= 1
-                removed += 1
+                table.cells[transformID]?[window] = nil
+                table.forget(bucket)
+                removed += bucket.count
             }
-            if table.cells[transformID]!.isEmpty { table.cells[transformID] = nil }
+            if table.cells[transformID]?.isEmpty == true { table.cells[transformID] = nil }
             return removed
         }
     }
@@ -106,17 +112,16 @@ public final class UserStateStore: Sendable {
     @discardableResult
     public func removeAll(transformID: String) -> Int {
         table.withLock { table in
-            guard let cells = table.cells.removeValue(forKey: transformID) else { return 0 }
-            table.cellCount -= cells.count
-            table.byteCount -= cells.values.reduce(0) { $0 + $1.byteCount }
-            return cells.count
+            guard let windows = table.cells.removeValue(forKey: transformID) else { return 0 }
+            windows.values.forEach { table.forget($0) }
+            return windows.values.reduce(0) { $0 + $1.count }
         }
     }
 
     // MARK: Used by Transaction
 
     func cell(_ id: CellID) -> UserStateCell {
-        table.withLock { $0.cells[id.address.transformID]?[id] ?? UserStateCell() }
+        table.withLock { $0.cell(id) ?? UserStateCell() }
     }
 
     func apply(_ deltas: [CellID: UserStateDelta]) {
