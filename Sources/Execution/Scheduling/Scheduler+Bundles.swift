@@ -109,7 +109,7 @@ extension Scheduler {
     static let maxDrainingTimerRounds = 100_000
 
     func runBundle(_ node: Node, _ runtime: StageRuntime, input: BundleInput,
-                           timers: [BundleTimerInput]) async throws {
+                   timers: [BundleTimerInput]) async throws {
         let stage = runtime.stage
         let result = try await bundles.run(stage, input: input, timers: timers, sideInputs: try sideInputs(for: stage),
                                            userState: userState)
