@@ -99,11 +99,6 @@ struct PendingTimers {
         nextProcessingTime = processing
     }
 
-    /// Every held timer, for one firing round (the watermark is at +inf).
-    mutating func takeAll() -> [BundleTimerInput] {
-        takeDue(inputWatermark: BeamTime.maxTimestamp, processingTime: .max)
-    }
-
     /// The timers due at this input watermark and processing time, removed
     /// from the table: event-time timers by timestamp, then processing-time
     /// ones, grouped by family. At watermark +inf every event-time timer is due.

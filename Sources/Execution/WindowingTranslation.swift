@@ -43,16 +43,11 @@ enum WindowingTranslation {
                              needsMerge: strategy.mergeStatus == .needsMerge,
                              trigger: strategy.hasTrigger ? try trigger(strategy.trigger) : .default,
                              accumulation: accumulation,
-                             closingBehavior: closingBehavior(strategy),
+                             // The Python SDK always sends EMIT_ALWAYS, yet its own runners never
+                             // emit the empty final pane at garbage collection (Java's default is
+                             // FIRE_IF_NON_EMPTY): a final pane comes out only with new elements.
+                             closingBehavior: .emitIfNonEmpty,
                              onTimeBehavior: strategy.onTimeBehavior == .fireIfNonempty ? .fireIfNonEmpty : .fireAlways)
-    }
-
-    /// The Python SDK always sends EMIT_ALWAYS, yet its own runners never emit
-    /// the empty final pane at garbage collection; Java's default is
-    /// FIRE_IF_NON_EMPTY. We emit a final pane only when it has new elements,
-    /// so results match Beam's DirectRunner and no hold waits out the lateness.
-    static func closingBehavior(_ strategy: WindowingStrategy) -> ClosingBehavior {
-        .emitIfNonEmpty
     }
 
     /// The Trigger proto as a `TriggerSpec` (an unset trigger is the default one, as Beam reads it).

@@ -24,7 +24,7 @@ import Worker
         var timers = pending()
         try timers.record([family: try timer("a", at: 10) + timer("a", at: 20) + timer("b", at: 5) + timer("c", at: 7)])
         try timers.record([family: try timer("c", at: nil)])
-        let fired = timers.takeAll()
+        let fired = timers.takeDue(inputWatermark: BeamTime.maxTimestamp, processingTime: .max)
         #expect(timers.isEmpty)
         #expect(fired.count == 1)
         let expected = try timer("b", at: 5) + timer("a", at: 20)
@@ -35,8 +35,8 @@ import Worker
         var timers = pending()
         try timers.record([family: try timer("a", at: 1, tag: "x") + timer("a", at: 2, tag: "y")])
         // One timer per key and window per bundle: the second waits for the next round.
-        #expect(timers.takeAll()[0].data == (try timer("a", at: 1, tag: "x")))
-        #expect(timers.takeAll()[0].data == (try timer("a", at: 2, tag: "y")))
+        #expect(timers.takeDue(inputWatermark: BeamTime.maxTimestamp, processingTime: .max)[0].data == (try timer("a", at: 1, tag: "x")))
+        #expect(timers.takeDue(inputWatermark: BeamTime.maxTimestamp, processingTime: .max)[0].data == (try timer("a", at: 2, tag: "y")))
         #expect(timers.isEmpty)
     }
 

@@ -60,6 +60,7 @@ extension Scheduler {
     /// ahead of input that reached the stage earlier, nor waits behind a
     /// stream of it.
     func runNextBundle() async throws -> Bool {
+        let drainProcessingTime = drainsProcessingTime
         for node in nodes.reversed() {
             guard case .stage(let runtime) = node.kind else { continue }
             let stage = runtime.stage
@@ -67,14 +68,14 @@ extension Scheduler {
             // Timers wait for queued input that is not ready yet (the side inputs it needs).
             let timerWatermark = min(node.inputWatermark, runtime.residualHold, runtime.pendingHold)
             let timers = runtime.timers.takeDue(inputWatermark: timerWatermark, processingTime: clock.now,
-                                                drainProcessingTime: drainsProcessingTime)
+                                                drainProcessingTime: drainProcessingTime)
             if let input {
                 runtime.drainingTimerRounds = 0
                 try await runBundle(node, runtime, input: input, timers: timers)
                 return true
             }
             if !timers.isEmpty {
-                if timerWatermark >= BeamTime.maxTimestamp && drainsProcessingTime {
+                if timerWatermark >= BeamTime.maxTimestamp && drainProcessingTime {
                     runtime.drainingTimerRounds += 1
                     guard runtime.drainingTimerRounds <= Self.maxDrainingTimerRounds else {
                         throw ExecutionError("\(stage.displayName) kept setting timers for \(Self.maxDrainingTimerRounds) rounds after its input ended; giving up")

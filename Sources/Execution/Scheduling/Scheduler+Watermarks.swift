@@ -9,13 +9,8 @@ import Worker
 extension Scheduler {
     /// Drops side inputs whose reading stages are all done (input at +inf, nothing left).
     func releaseFinishedSideInputs() {
-        var readers: [String: [Node]] = [:]
-        for node in nodes {
-            guard case .stage(let runtime) = node.kind else { continue }
-            for binding in runtime.stage.sideInputs { readers[binding.pcollection, default: []].append(node) }
-        }
         for (id, side) in sideInputs where !side.isReleased {
-            let done = (readers[id] ?? []).allSatisfy { node in
+            let done = (sideInputReaders[id] ?? []).allSatisfy { node in
                 guard case .stage(let runtime) = node.kind else { return true }
                 return node.inputWatermark >= BeamTime.maxTimestamp && runtime.isIdle
             }

@@ -21,6 +21,8 @@ final class Scheduler {
     let producers: [String: Int]
     let mainConsumers: [String: [Int]]
     let sideInputs: [String: SideInputState]
+    /// Side-input PCollection -> the stages reading it (for releasing it once they are done).
+    let sideInputReaders: [String: [Node]]
     var clock: ProcessingClock
     let bundles: StageBundleRunner
     let userState: UserStateStore
@@ -52,7 +54,6 @@ final class Scheduler {
         var producers: [String: Int] = [:]
         var consumers: [String: [Int]] = [:]
         var sides = Set<String>()
-        var hasTestStream = false
         for (index, step) in plan.steps.enumerated() {
             switch step {
             case .impulse(let output):
@@ -61,7 +62,6 @@ final class Scheduler {
             case .testStream(let testStream):
                 nodes.append(Node(.testStream(TestStreamRuntime(testStream))))
                 testStream.outputs.values.forEach { producers[$0] = index }
-                hasTestStream = true
             case .flatten(let flatten):
                 nodes.append(Node(.flatten(flatten)))
                 producers[flatten.output] = index
@@ -91,7 +91,13 @@ final class Scheduler {
             sideInputs[id] = SideInputState(pcollection, windowFn: windowFn)
         }
         self.sideInputs = sideInputs
-        self.clock = ProcessingClock(testOwned: hasTestStream)
+        var readers: [String: [Node]] = [:]
+        for node in nodes {
+            guard case .stage(let runtime) = node.kind else { continue }
+            for binding in runtime.stage.sideInputs { readers[binding.pcollection, default: []].append(node) }
+        }
+        self.sideInputReaders = readers
+        self.clock = ProcessingClock(testOwned: plan.hasTestStream)
     }
 
     /// The one-pass batch operator where it gives the same panes (a batch job,
