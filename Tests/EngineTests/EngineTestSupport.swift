@@ -22,6 +22,20 @@ struct Grouped: Equatable, CustomStringConvertible {
 enum Fixture {
     static let keyCoder = CoderSpec.stringUTF8
     static let valueCoder = CoderSpec.varint
+    /// An SDK window coder the runner cannot decode, length-prefixed: windows are opaque bytes.
+    static let opaqueWindowCoder = CoderSpec.lengthPrefix(.opaque(urn: "beam:coders:python:pickle"))
+    /// An SDK-defined WindowFn: the SDK assigns (and merges) its windows.
+    static let customWindowFn = WindowFnSpec.custom(urn: "beam:window_fn:pickled_python:v1", payload: [])
+    /// Three elements of key "k" in two opaque windows (values 1 and 3 share the first).
+    static func opaqueWindowInput() throws -> (input: [UInt8], first: BeamWindow, second: BeamWindow) {
+        let (first, second) = (BeamWindow.opaque([1, 0xA1]), BeamWindow.opaque([1, 0xA2]))
+        let input = try chunk([
+            Element(key: "k", value: 1, timestamp: 3, windows: [first]),
+            Element(key: "k", value: 2, timestamp: 4, windows: [second]),
+            Element(key: "k", value: 3, timestamp: 1, windows: [first]),
+        ], windowCoder: opaqueWindowCoder)
+        return (input, first, second)
+    }
 
     static func chunk(_ elements: [Element], windowCoder: CoderSpec) throws -> [UInt8] {
         let coder = CoderSpec.windowedValue(element: .kv(keyCoder, valueCoder), window: windowCoder)

@@ -72,15 +72,9 @@ import Testing
 
     @Test func customWindowFnsGroupBySDKAssignedWindows() throws {
         // A length-prefixed window coder the runner cannot decode: windows are opaque bytes.
-        let windowCoder = CoderSpec.lengthPrefix(.opaque(urn: "beam:coders:python:pickle"))
-        let w1 = BeamWindow.opaque([1, 0xA1])
-        let w2 = BeamWindow.opaque([1, 0xA2])
-        let input = try Fixture.chunk([
-            Element(key: "k", value: 1, timestamp: 3, windows: [w1]),
-            Element(key: "k", value: 2, timestamp: 4, windows: [w2]),
-            Element(key: "k", value: 3, timestamp: 1, windows: [w1]),
-        ], windowCoder: windowCoder)
-        let custom = WindowFnSpec.custom(urn: "beam:window_fn:pickled_python:v1", payload: [])
+        let windowCoder = Fixture.opaqueWindowCoder
+        let (input, w1, w2) = try Fixture.opaqueWindowInput()
+        let custom = Fixture.customWindowFn
         let earliest = WindowingSpec(windowFn: custom, timestampCombiner: .earliest, windowCoder: windowCoder)
         let output = try GroupByKey.run(input: [input], keyCoder: .stringUTF8, valueCoder: .varint, windowing: earliest)
         #expect(try Fixture.grouped(output, windowCoder: windowCoder) == [

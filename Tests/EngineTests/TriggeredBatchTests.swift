@@ -60,15 +60,9 @@ import Testing
     }
 
     @Test func opaqueWindowsFireOnlyAtTheEndOfTime() throws {
-        let windowCoder = CoderSpec.lengthPrefix(.opaque(urn: "beam:coders:python:pickle"))
-        let w1 = BeamWindow.opaque([1, 0xA1])
-        let w2 = BeamWindow.opaque([1, 0xA2])
-        let input = try Fixture.chunk([
-            Element(key: "k", value: 1, timestamp: 3, windows: [w1]),
-            Element(key: "k", value: 2, timestamp: 4, windows: [w2]),
-            Element(key: "k", value: 3, timestamp: 1, windows: [w1]),
-        ], windowCoder: windowCoder)
-        let custom = WindowFnSpec.custom(urn: "beam:window_fn:pickled_python:v1", payload: [])
+        let windowCoder = Fixture.opaqueWindowCoder
+        let (input, w1, w2) = try Fixture.opaqueWindowInput()
+        let custom = Fixture.customWindowFn
         let earliest = WindowingSpec(windowFn: custom, timestampCombiner: .earliest, windowCoder: windowCoder)
         var gbk = try TriggeredGroupByKey(keyCoder: .stringUTF8, valueCoder: .varint, windowing: earliest)
         #expect(try gbk.add(input[...], inputWatermark: BeamTime.minTimestamp, processingTime: 0).isEmpty)
@@ -90,7 +84,7 @@ import Testing
     }
 
     @Test func customMergingWindowsAreMergedAsTheSDKSays() throws {
-        let windowCoder = CoderSpec.lengthPrefix(.opaque(urn: "beam:coders:python:pickle"))
+        let windowCoder = Fixture.opaqueWindowCoder
         let (w1, w2, w3, merged) = (BeamWindow.opaque([1, 1]), BeamWindow.opaque([1, 2]), BeamWindow.opaque([1, 3]),
                                     BeamWindow.opaque([1, 9]))
         let input = try Fixture.chunk([
@@ -98,9 +92,8 @@ import Testing
             Element(key: "k", value: 2, timestamp: 2, windows: [w2]),
             Element(key: "k", value: 3, timestamp: 3, windows: [w3]),
         ], windowCoder: windowCoder)
-        let custom = WindowFnSpec.custom(urn: "beam:window_fn:pickled_python:v1", payload: [])
         var gbk = try TriggeredGroupByKey(keyCoder: .stringUTF8, valueCoder: .varint,
-                                          windowing: WindowingSpec(windowFn: custom, windowCoder: windowCoder, needsMerge: true))
+                                          windowing: WindowingSpec(windowFn: Fixture.customWindowFn, windowCoder: windowCoder, needsMerge: true))
         #expect(try gbk.add(input[...], inputWatermark: BeamTime.minTimestamp, processingTime: 0).isEmpty)
         let pending = gbk.windowsToMerge()
         #expect(pending.count == 1)
