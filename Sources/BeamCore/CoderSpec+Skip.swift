@@ -56,3 +56,16 @@ extension CoderSpec {
         return reader.bytesRead(since: start)
     }
 }
+
+extension CoderSpec {
+    /// For a windowed_value coder: advances `reader` past the timestamp,
+    /// windows and pane, to the element. Throws for any other coder.
+    public func skipWindowedValueHeader(_ reader: inout ByteReader) throws {
+        guard case let .windowedValue(_, window) = self else {
+            throw CoderError.valueMismatch(coder: urn, value: "windowed value")
+        }
+        try reader.skip(8)
+        try window.skipWindowList(&reader)
+        try PaneInfo.skip(&reader)
+    }
+}

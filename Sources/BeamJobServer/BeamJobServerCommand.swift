@@ -31,12 +31,28 @@ struct BeamJobServerCommand: AsyncParsableCommand {
             help: "Folder for staged artifacts (default: a fresh temporary folder).")
     var artifactsDir: String?
 
+    @Option(name: [.customLong("max-workers"), .customLong("max_workers")],
+            help: "SDK workers per environment that running jobs may use between them (default: the machine's cores).")
+    var maxWorkers: Int = WorkerBudget.cores
+
+    @Option(name: [.customLong("bundle-max-elements"), .customLong("bundle_max_elements")],
+            help: "Most elements a bundle carries.")
+    var bundleMaxElements: Int = BundleSizing().maxElements
+
+    @Option(name: [.customLong("bundle-max-bytes"), .customLong("bundle_max_bytes")],
+            help: "About the most bytes of input a bundle carries.")
+    var bundleMaxBytes: Int = BundleSizing().maxBytes
+
     @Option(name: [.customLong("log-level"), .customLong("log_level")],
             help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
     func validate() throws {
         guard (0...65535).contains(jobPort) else { throw ValidationError("--job-port must be between 0 and 65535") }
+        guard maxWorkers >= 1 else { throw ValidationError("--max-workers must be at least 1") }
+        guard bundleMaxElements >= 1, bundleMaxBytes >= 1 else {
+            throw ValidationError("--bundle-max-elements and --bundle-max-bytes must be at least 1")
+        }
         guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
             throw ValidationError("--log-level must be one of: \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -54,7 +70,10 @@ struct BeamJobServerCommand: AsyncParsableCommand {
 
         let store = try artifactsDir.map { try ArtifactStore(root: URL(fileURLWithPath: $0)) } ?? ArtifactStore.temporary()
         let registry = JobRegistry()
-        let executor = PipelineExecutor(settings: ExecutionSettings(host: workerHost, artifacts: store), logger: logger)
+        let settings = ExecutionSettings(
+            host: workerHost, artifacts: store, workerBudget: WorkerBudget(maxWorkers: maxWorkers),
+            bundleSizing: BundleSizing(maxElements: bundleMaxElements, maxBytes: bundleMaxBytes))
+        let executor = PipelineExecutor(settings: settings, logger: logger)
         let runner = JobRunner(executor: executor, logger: logger)
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: host, port: jobPort),

@@ -1,19 +1,47 @@
+import Foundation
 import JobService
 
 /// How jobs are executed on this server: where Fn API servers bind, where
-/// staged artifacts live, how long a harness may take to connect, and how
-/// often a bundle is tried when its harness dies.
+/// staged artifacts live, how long a harness may take to connect, how often
+/// a bundle is tried when its harness dies, how many SDK workers jobs may
+/// use between them and how large a bundle may be.
 public struct ExecutionSettings: Sendable {
     public var host: String
     public var artifacts: ArtifactStore
     public var workerStartTimeout: Duration
     public var bundleAttempts: Int
+    /// Shared by every job of the server: `--max-workers`.
+    public var workerBudget: WorkerBudget
+    public var bundleSizing: BundleSizing
 
     public init(host: String = "127.0.0.1", artifacts: ArtifactStore,
-                workerStartTimeout: Duration = .seconds(120), bundleAttempts: Int = 2) {
+                workerStartTimeout: Duration = .seconds(120), bundleAttempts: Int = 2,
+                workerBudget: WorkerBudget = WorkerBudget(maxWorkers: WorkerBudget.cores),
+                bundleSizing: BundleSizing = BundleSizing()) {
         self.host = host
         self.artifacts = artifacts
         self.workerStartTimeout = workerStartTimeout
         self.bundleAttempts = bundleAttempts
+        self.workerBudget = workerBudget
+        self.bundleSizing = bundleSizing
+    }
+}
+
+/// The most a bundle carries: ready input is cut into bundles of at most
+/// `maxElements` elements and about `maxBytes` bytes, and shared evenly among
+/// the idle workers below that.
+public struct BundleSizing: Sendable {
+    public var maxElements: Int
+    public var maxBytes: Int
+
+    public init(maxElements: Int = 100_000, maxBytes: Int = 8 << 20) {
+        self.maxElements = max(1, maxElements)
+        self.maxBytes = max(1, maxBytes)
+    }
+
+    /// The bounds of one bundle when `bytes` are ready for `workers` idle workers.
+    func share(of bytes: Int, among workers: Int) -> (elements: Int, bytes: Int) {
+        let even = (bytes + max(1, workers) - 1) / max(1, workers)
+        return (maxElements, max(1, min(maxBytes, even)))
     }
 }

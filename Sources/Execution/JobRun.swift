@@ -36,12 +36,17 @@ struct JobRun {
             host: settings.host, provisionInfo: provisionInfo(),
             extraServices: [ArtifactRetrievalService(store: settings.artifacts)],
             logSink: { [job] entry in JobRun.forward(entry, to: job) }, logger: logger)
-        let workers = WorkerSet(server: server, plan: plan, jobID: job.id, timeout: settings.workerStartTimeout)
+        let environments = plan.environments.count
+        let count = settings.workerBudget.grant(wanted: workerCount.maximum ?? settings.workerBudget.maxWorkers,
+                                                environments: environments)
+        defer { settings.workerBudget.release(count, environments: environments) }
+        let workers = WorkerSet(server: server, plan: plan, jobID: job.id, timeout: settings.workerStartTimeout,
+                                perEnvironment: count)
         do {
             try await withTaskCancellationHandler {
                 try await workers.startAll()
                 job.transition(to: .running)
-                job.post("Running \(plan.steps.count) steps (\(plan.stages.count) fused stages) on \(plan.environments.count) SDK environment(s)")
+                job.post("Running \(plan.steps.count) steps (\(plan.stages.count) fused stages) on \(environments) SDK environment(s), \(count) worker(s) each\(loopbackNote(count))")
                 try await schedule(workers)
             } onCancel: {
                 // Bundles end with their worker: stopping the workers unblocks a cancelled job.
@@ -54,6 +59,15 @@ struct JobRun {
         }
         await workers.stopAll()
         await server.stop()
+    }
+
+    private var workerCount: WorkerCountOptions { WorkerCountOptions(job.options) }
+
+    /// LOOPBACK workers share the submitting Python process unless it runs them as processes.
+    private func loopbackNote(_ count: Int) -> String {
+        let loopback = plan.environments.values.contains { $0.urn == "beam:env:external:v1" }
+        guard loopback, count > 1, !workerCount.loopbackProcesses else { return "" }
+        return "; LOOPBACK workers run as threads of the submitting Python process and share one core: pass --experiments=use_loopback_process_worker to run them as processes"
     }
 
     /// `--streaming`, or a pipeline with an unbounded PCollection.
@@ -74,7 +88,10 @@ struct JobRun {
 
     private func schedule(_ workers: WorkerSet) async throws {
         let bundles = StageBundleRunner(job: job, workers: workers, settings: settings, metrics: metrics)
-        let scheduler = try Scheduler(plan: plan, streaming: isStreaming, bundles: bundles, userState: userState)
+        let count = workers.perEnvironment
+        let slots = Dictionary(uniqueKeysWithValues: plan.environments.keys.map { ($0, count) })
+        let scheduler = try Scheduler(plan: plan, streaming: isStreaming, bundles: bundles, userState: userState,
+                                      slots: slots, sizing: settings.bundleSizing)
         try await scheduler.run()
     }
 

@@ -25,6 +25,17 @@ struct PendingTimers {
         let holdTimestamp: Int64
         let isEventTime: Bool
         let bytes: [UInt8]
+        /// The key lane of a keyed stage (0 otherwise).
+        let lane: Int
+    }
+
+    /// Timers taken for one bundle: what to send, the earliest output
+    /// timestamp among them (what the bundle holds), and their key lanes.
+    struct Due {
+        var inputs: [BundleTimerInput] = []
+        var hold = BeamTime.maxTimestamp
+        var lanes: Set<Int> = []
+        var isEmpty: Bool { inputs.isEmpty }
     }
 
     private struct Scope: Hashable {
@@ -34,6 +45,7 @@ struct PendingTimers {
     }
 
     private let families: [BundleTimerKey: TimerFamilyBinding]
+    private let lanes: KeyLanes?
     private var held: [Identity: Held] = [:] {
         didSet { summarize() }
     }
@@ -42,7 +54,8 @@ struct PendingTimers {
     private(set) var earliestEventTime: Int64?
     private(set) var nextProcessingTime: Int64?
 
-    init(_ bindings: [TimerFamilyBinding]) {
+    init(_ bindings: [TimerFamilyBinding], lanes: KeyLanes? = nil) {
+        self.lanes = lanes
         families = Dictionary(bindings.map { (BundleTimerKey(transformID: $0.transformID, timerFamilyID: $0.familyID), $0) },
                               uniquingKeysWith: { first, _ in first })
     }
@@ -71,9 +84,10 @@ struct PendingTimers {
                     held[identity] = nil
                     continue
                 }
+                let bytes = Array(data[start..<reader.position])
                 held[identity] = Held(fireTimestamp: firing.fireTimestamp, holdTimestamp: firing.holdTimestamp,
-                                      isEventTime: family.isEventTime,
-                                      bytes: Array(data[start..<reader.position]))
+                                      isEventTime: family.isEventTime, bytes: bytes,
+                                      lane: try lanes?.lane(ofTimer: bytes, coder: family.coder) ?? 0)
             }
         }
     }
@@ -103,17 +117,20 @@ struct PendingTimers {
     /// from the table: event-time timers by timestamp, then processing-time
     /// ones, grouped by family. At watermark +inf every event-time timer is due.
     /// Processing-time timers wait for their time even then unless `drainProcessingTime`
-    /// (a batch job, or a TestStream that owned the clock has ended).
-    mutating func takeDue(inputWatermark: Int64, processingTime: Int64, drainProcessingTime: Bool = true) -> [BundleTimerInput] {
+    /// (a batch job, or a TestStream that owned the clock has ended). Only
+    /// timers in lanes `isFree` accepts are taken.
+    mutating func takeDue(inputWatermark: Int64, processingTime: Int64, drainProcessingTime: Bool = true,
+                          isFree: (Int) -> Bool = { _ in true }) -> Due {
         let draining = inputWatermark >= BeamTime.maxTimestamp
         let eventDue = earliestEventTime.map { draining || $0 < inputWatermark } ?? false
         let processingDue = nextProcessingTime.map { (draining && drainProcessingTime) || $0 <= processingTime } ?? false
-        guard eventDue || processingDue else { return [] }
+        guard eventDue || processingDue else { return Due() }
         let due = held.filter { _, timer in
-            timer.isEventTime ? (draining || timer.fireTimestamp < inputWatermark)
+            guard isFree(timer.lane) else { return false }
+            return timer.isEventTime ? (draining || timer.fireTimestamp < inputWatermark)
                 : (draining && drainProcessingTime) || timer.fireTimestamp <= processingTime
         }
-        guard !due.isEmpty else { return [] }
+        guard !due.isEmpty else { return Due() }
         let ordered = due.sorted { a, b in
             if a.value.isEventTime != b.value.isEventTime { return a.value.isEventTime }
             return a.value.fireTimestamp < b.value.fireTimestamp
@@ -127,12 +144,16 @@ struct PendingTimers {
         held = remaining
         var byFamily: [BundleTimerKey: [[UInt8]]] = [:]
         var order: [BundleTimerKey] = []
+        var result = Due()
         for (identity, timer) in firing {
             let key = BundleTimerKey(transformID: identity.transformID, timerFamilyID: identity.familyID)
             if byFamily[key] == nil { order.append(key) }
             byFamily[key, default: []].append(timer.bytes)
+            result.hold = min(result.hold, timer.holdTimestamp)
+            result.lanes.insert(timer.lane)
         }
-        return order.map { BundleTimerInput(transformID: $0.transformID, timerFamilyID: $0.timerFamilyID, timers: byFamily[$0]!) }
+        result.inputs = order.map { BundleTimerInput(transformID: $0.transformID, timerFamilyID: $0.timerFamilyID, timers: byFamily[$0]!) }
+        return result
     }
 
     /// Event-time timers past their window's garbage-collection time would

@@ -65,6 +65,8 @@ public struct RunnerPCollection: Sendable {
     public let element: CoderSpec
     public let window: CoderSpec
     public let windowingStrategyID: String
+    /// Whether the pipeline marks it unbounded (a streaming source's output).
+    public var isUnbounded = false
 }
 
 /// One data source or sink of a fused stage.
@@ -128,10 +130,30 @@ public struct FusedStage: Sendable {
     /// The transform right after the source whose residuals (a splittable
     /// DoFn's checkpoints) are fed back to this stage as input, if any.
     public let residualTransformID: String?
+    /// Whether the stage starts with a transform that uses user state or
+    /// timers: its input is a KV whose key the runner reads, and bundles of
+    /// one key must not run at once.
+    public let isKeyed: Bool
     /// Timer families of the stage's stateful transforms.
     public let timerFamilies: [TimerFamilyBinding]
     /// The descriptor with a placeholder where the Fn API endpoint goes.
     let template: ProcessBundleDescriptor
+
+    init(id: String, environmentID: String, input: StagePort, outputs: [StagePort], sideInputs: [SideInputBinding],
+         transformNames: [String], statefulTransforms: [StatefulTransformBinding], residualTransformID: String?,
+         isKeyed: Bool = false, timerFamilies: [TimerFamilyBinding], template: ProcessBundleDescriptor) {
+        self.id = id
+        self.environmentID = environmentID
+        self.input = input
+        self.outputs = outputs
+        self.sideInputs = sideInputs
+        self.transformNames = transformNames
+        self.statefulTransforms = statefulTransforms
+        self.residualTransformID = residualTransformID
+        self.isKeyed = isKeyed
+        self.timerFamilies = timerFamilies
+        self.template = template
+    }
 
     /// The descriptor to register, pointing its data ports and State API at `endpoint`.
     public func descriptor(endpoint: String) -> ProcessBundleDescriptor {

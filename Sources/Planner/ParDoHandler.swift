@@ -37,7 +37,8 @@ struct ParDoHandler: TransformHandler {
         }
         if payload.restrictionCoderID.isEmpty {
             context.addSDKTransform(id: id, transform: transform, mainInput: main.value, sideInputs: sideInputs,
-                                    patterns: patterns, usesUserState: !payload.stateSpecs.isEmpty)
+                                    patterns: patterns, usesUserState: !payload.stateSpecs.isEmpty,
+                                    isKeyed: !payload.stateSpecs.isEmpty || !payload.timerFamilySpecs.isEmpty)
         } else {
             try expandSplittable(id: id, transform: transform, mainLocal: main.key, mainInput: main.value,
                                  restrictionCoderID: payload.restrictionCoderID, sideInputs: sideInputs,

@@ -46,7 +46,7 @@ struct PlanBuilder {
     init(context: PlanningContext, fusion: Fusion) {
         self.context = context
         self.fusion = fusion
-        passThrough = Set(fusion.drafts.filter { $0.transforms.first?.startsStage == true }.map(\.source))
+        passThrough = Set(fusion.drafts.filter { $0.transforms.first?.isSplittableProcess == true }.map(\.source))
     }
 
     mutating func build() throws -> ExecutionPlan {
@@ -98,7 +98,8 @@ struct PlanBuilder {
             id: id, pipelinePCollection: pcollection,
             element: try CoderWiring.spec(element, in: context.components),
             window: try CoderWiring.spec(window, in: context.components),
-            windowingStrategyID: proto.windowingStrategyID)
+            windowingStrategyID: proto.windowingStrategyID,
+            isUnbounded: proto.isBounded == .unbounded)
         return id
     }
 
@@ -217,7 +218,8 @@ struct PlanBuilder {
                           outputs: outputs, sideInputs: sideInputs,
                           transformNames: draft.transforms.map(\.transform.uniqueName),
                           statefulTransforms: try draft.transforms.filter(\.usesUserState).map(statefulBinding),
-                          residualTransformID: draft.transforms.first?.startsStage == true ? draft.transforms.first?.id : nil,
+                          residualTransformID: draft.transforms.first?.isSplittableProcess == true ? draft.transforms.first?.id : nil,
+                          isKeyed: draft.transforms.first?.isKeyed == true,
                           timerFamilies: timerFamilies, template: descriptor)
     }
 

@@ -61,9 +61,10 @@ struct PlanningContext {
     /// Adds a leaf transform to the pipeline's components and to the plan.
     mutating func addSDKTransform(id: String, transform: PTransform, mainInput: String,
                                   sideInputs: [String: String] = [:], patterns: [String: String] = [:],
-                                  usesUserState: Bool = false) {
+                                  usesUserState: Bool = false, isKeyed: Bool = false) {
         components.transforms[id] = transform
         planned.append(PlannedTransform(id: id, transform: transform, executor: .sdk, mainInput: mainInput,
-                                        sideInputs: sideInputs, sideInputPatterns: patterns, usesUserState: usesUserState))
+                                        sideInputs: sideInputs, sideInputPatterns: patterns, usesUserState: usesUserState,
+                                        isKeyed: isKeyed))
     }
 }

@@ -23,14 +23,19 @@ public struct BundleInput: Sendable, Equatable {
 
     /// Input as separately encoded elements: sent in batches between elements.
     public init(transformID: String, elements: [[UInt8]]) {
+        self.init(transformID: transformID, slices: elements.map { $0[...] })
+    }
+
+    /// Input as slices of separately encoded elements.
+    public init(transformID: String, slices: [ArraySlice<UInt8>]) {
         self.transformID = transformID
         var data: [UInt8] = []
-        data.reserveCapacity(elements.reduce(0) { $0 + $1.count })
+        data.reserveCapacity(slices.reduce(0) { $0 + $1.count })
         var offsets: [Int] = []
-        offsets.reserveCapacity(elements.count)
-        for element in elements {
+        offsets.reserveCapacity(slices.count)
+        for slice in slices {
             offsets.append(data.count)
-            data.append(contentsOf: element)
+            data.append(contentsOf: slice)
         }
         self.data = data
         self.elementOffsets = offsets

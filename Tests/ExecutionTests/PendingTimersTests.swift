@@ -24,7 +24,7 @@ import Worker
         var timers = pending()
         try timers.record([family: try timer("a", at: 10) + timer("a", at: 20) + timer("b", at: 5) + timer("c", at: 7)])
         try timers.record([family: try timer("c", at: nil)])
-        let fired = timers.takeDue(inputWatermark: BeamTime.maxTimestamp, processingTime: .max)
+        let fired = timers.takeDue(inputWatermark: BeamTime.maxTimestamp, processingTime: .max).inputs
         #expect(timers.isEmpty)
         #expect(fired.count == 1)
         let expected = try timer("b", at: 5) + timer("a", at: 20)
@@ -35,8 +35,8 @@ import Worker
         var timers = pending()
         try timers.record([family: try timer("a", at: 1, tag: "x") + timer("a", at: 2, tag: "y")])
         // One timer per key and window per bundle: the second waits for the next round.
-        #expect(timers.takeDue(inputWatermark: BeamTime.maxTimestamp, processingTime: .max)[0].data == (try timer("a", at: 1, tag: "x")))
-        #expect(timers.takeDue(inputWatermark: BeamTime.maxTimestamp, processingTime: .max)[0].data == (try timer("a", at: 2, tag: "y")))
+        #expect(timers.takeDue(inputWatermark: BeamTime.maxTimestamp, processingTime: .max).inputs[0].data == (try timer("a", at: 1, tag: "x")))
+        #expect(timers.takeDue(inputWatermark: BeamTime.maxTimestamp, processingTime: .max).inputs[0].data == (try timer("a", at: 2, tag: "y")))
         #expect(timers.isEmpty)
     }
 
@@ -52,10 +52,10 @@ import Worker
         try timers.record([family: try timer("a", at: 10) + timer("b", at: 20)])
         #expect(timers.hold == 10)
         #expect(timers.takeDue(inputWatermark: 10, processingTime: 0).isEmpty, "a watermark at 10 may still see data at 10")
-        let fired = timers.takeDue(inputWatermark: 11, processingTime: 0)
+        let fired = timers.takeDue(inputWatermark: 11, processingTime: 0).inputs
         #expect(fired.first?.data == (try timer("a", at: 10)))
         #expect(timers.hold == 20)
-        #expect(timers.takeDue(inputWatermark: BeamTime.maxTimestamp, processingTime: 0).first?.data == (try timer("b", at: 20)))
+        #expect(timers.takeDue(inputWatermark: BeamTime.maxTimestamp, processingTime: 0).inputs.first?.data == (try timer("b", at: 20)))
         #expect(timers.hold == BeamTime.maxTimestamp)
     }
 
@@ -64,7 +64,7 @@ import Worker
         try timers.record([family: try timer("a", at: 1_000)])
         #expect(timers.nextProcessingTime == 1_000)
         #expect(timers.takeDue(inputWatermark: 5_000, processingTime: 999).isEmpty)
-        #expect(timers.takeDue(inputWatermark: 0, processingTime: 1_000).count == 1)
+        #expect(timers.takeDue(inputWatermark: 0, processingTime: 1_000).inputs.count == 1)
         #expect(timers.nextProcessingTime == nil)
     }
 }

@@ -24,7 +24,7 @@ extension Scheduler {
                 let fired = try runtime.grouping.add(chunk[...], inputWatermark: node.inputWatermark, processingTime: clock.now)
                 try deliver(fired, to: runtime.step.output, hold: node.outputWatermark)
             case .stage(let runtime):
-                runtime.deliver(chunk, hold: hold)
+                try runtime.deliver(chunk, hold: hold)
             case .impulse, .testStream:
                 continue
             }
@@ -53,47 +53,96 @@ extension Scheduler {
 
     // MARK: Bundles
 
-    /// Runs the first runnable bundle, downstream first: data drains before
-    /// sources make more (bounding what waits in queues), and a source that is
-    /// always runnable cannot starve the stages after it. A bundle carries the
-    /// stage's ready input and then its due timers, so a timer never fires
-    /// ahead of input that reached the stage earlier, nor waits behind a
-    /// stream of it.
-    func runNextBundle() async throws -> Bool {
+    /// Starts bundles while some environment has an idle worker and some
+    /// stage has work, downstream first: data drains before sources make
+    /// more (bounding what waits in queues), and a source that is always
+    /// runnable cannot starve the stages after it.
+    func launchBundles(into group: inout ThrowingTaskGroup<Completion, any Error>) throws {
         let drainProcessingTime = drainsProcessingTime
-        for node in nodes.reversed() {
-            guard case .stage(let runtime) = node.kind else { continue }
-            let stage = runtime.stage
-            let input = runtime.pending.isEmpty ? nil : try readyInput(runtime)
-            // Timers wait for queued input that is not ready yet (the side inputs it needs).
-            let timerWatermark = min(node.inputWatermark, runtime.residualHold, runtime.pendingHold)
-            let timers = runtime.timers.takeDue(inputWatermark: timerWatermark, processingTime: clock.now,
-                                                drainProcessingTime: drainProcessingTime)
-            if let input {
-                runtime.drainingTimerRounds = 0
-                try await runBundle(node, runtime, input: input, timers: timers)
-                return true
-            }
-            if !timers.isEmpty {
-                if timerWatermark >= BeamTime.maxTimestamp && drainProcessingTime {
-                    runtime.drainingTimerRounds += 1
-                    guard runtime.drainingTimerRounds <= Self.maxDrainingTimerRounds else {
-                        throw ExecutionError("\(stage.displayName) kept setting timers for \(Self.maxDrainingTimerRounds) rounds after its input ended; giving up")
-                    }
-                }
-                try await runBundle(node, runtime, input: BundleInput(transformID: stage.input.transformID, data: []),
-                                    timers: timers)
-                return true
-            }
-            let residuals = runtime.takeDueResiduals(wallNow: ProcessingClock.wallMillis)
-            if !residuals.isEmpty {
-                try await runBundle(node, runtime, input: BundleInput(transformID: stage.input.transformID,
-                                                                     data: Array(residuals.map(\.data).joined())),
-                                    timers: [])
-                return true
+        var launchedOne = true
+        while launchedOne {
+            launchedOne = false
+            for (index, node) in nodes.enumerated().reversed() {
+                guard case .stage(let runtime) = node.kind else { continue }
+                let idle = idleSlots(runtime.stage.environmentID)
+                guard idle > 0,
+                      let bundle = try nextBundle(index, node, runtime, idle: idle, drainProcessingTime: drainProcessingTime)
+                else { continue }
+                launch(bundle, runtime, into: &group)
+                launchedOne = true
+                break
             }
         }
-        return false
+    }
+
+    func idleSlots(_ environmentID: String) -> Int {
+        (slots[environmentID] ?? 1) - (busySlots[environmentID] ?? 0)
+    }
+
+    /// The stage's next bundle, taken from its queues: ready input (at most
+    /// the sizing's bounds, and an even share of what is queued across the
+    /// idle workers), then due timers of the same key lanes, so a timer never
+    /// fires ahead of input that reached the stage earlier; else due
+    /// residuals. In a keyed stage only lanes no running bundle owns are
+    /// taken. Nil when the stage has nothing to run now.
+    private func nextBundle(_ index: Int, _ node: Node, _ runtime: StageRuntime, idle: Int,
+                            drainProcessingTime: Bool) throws -> LaunchedBundle? {
+        let stage = runtime.stage
+        var bundle = LaunchedBundle(id: nextBundleID, node: index,
+                                    input: BundleInput(transformID: stage.input.transformID, data: []))
+        var elements: [ArraySlice<UInt8>] = []
+        if runtime.hasPending {
+            let ready = try readyCounts(runtime)
+            let readyBytes = ready == nil ? runtime.pendingBytes : nil
+            var budget = sizing.share(of: readyBytes ?? sizing.maxBytes * idle, among: idle)
+            let lanes = runtime.queues.count
+            for step in 0..<lanes {
+                let lane = (runtime.laneCursor + step) % lanes
+                guard budget.elements > 0, budget.bytes > 0, runtime.isFree(lane: lane) else { continue }
+                let available = ready?[lane] ?? Int.max
+                guard available > 0, !runtime.queues[lane].isEmpty else { continue }
+                let taken = try runtime.take(lane: lane, maxElements: min(budget.elements, available), maxBytes: budget.bytes)
+                guard !taken.elements.isEmpty else { continue }
+                elements += taken.elements
+                budget.elements -= taken.elements.count
+                budget.bytes -= taken.elements.reduce(0) { $0 + $1.count }
+                bundle.hold = min(bundle.hold, taken.hold)
+                bundle.lanes.insert(lane)
+            }
+            if stage.isKeyed { runtime.laneCursor = (runtime.laneCursor + 1) % lanes }
+        }
+        // Timers wait for queued input that is not ready yet (the side inputs it needs), and for running bundles.
+        let timerWatermark = min(node.inputWatermark, runtime.residualHold, runtime.pendingHold,
+                                 runtime.inFlightHold, bundle.hold)
+        let claimed = bundle.lanes
+        let timers = runtime.timers.takeDue(inputWatermark: timerWatermark, processingTime: clock.now,
+                                            drainProcessingTime: drainProcessingTime,
+                                            isFree: { claimed.contains($0) || runtime.isFree(lane: $0) })
+        if !elements.isEmpty {
+            runtime.drainingTimerRounds = 0
+        } else if !timers.isEmpty {
+            if timerWatermark >= BeamTime.maxTimestamp && drainProcessingTime {
+                runtime.drainingTimerRounds += 1
+                guard runtime.drainingTimerRounds <= Self.maxDrainingTimerRounds else {
+                    throw ExecutionError("\(stage.displayName) kept setting timers for \(Self.maxDrainingTimerRounds) rounds after its input ended; giving up")
+                }
+            }
+        } else {
+            let wallNow = ProcessingClock.wallMillis
+            let due = runtime.dueResidualCount(wallNow: wallNow)
+            guard due > 0 else { return nil }
+            let residuals = runtime.takeDueResiduals(wallNow: wallNow, limit: (due + idle - 1) / idle)
+            bundle.input = BundleInput(transformID: stage.input.transformID, elements: residuals.map(\.data))
+            bundle.hold = residuals.map(\.hold).min() ?? bundle.hold
+            return bundle
+        }
+        if !elements.isEmpty {
+            bundle.input = BundleInput(transformID: stage.input.transformID, slices: elements)
+        }
+        bundle.timers = timers.inputs
+        bundle.hold = min(bundle.hold, timers.hold)
+        bundle.lanes.formUnion(timers.lanes)
+        return bundle
     }
 
     /// Whether processing-time timers fire as soon as a stage's input ends: in
@@ -109,12 +158,34 @@ extension Scheduler {
     /// Bounds looping timers once a stage's input has ended.
     static let maxDrainingTimerRounds = 100_000
 
-    func runBundle(_ node: Node, _ runtime: StageRuntime, input: BundleInput,
-                   timers: [BundleTimerInput]) async throws {
+    /// Runs the bundle in a task of its own; the loop commits it when it finishes.
+    private func launch(_ bundle: LaunchedBundle, _ runtime: StageRuntime,
+                        into group: inout ThrowingTaskGroup<Completion, any Error>) {
+        nextBundleID += 1
         let stage = runtime.stage
-        let result = try await bundles.run(stage, input: input, timers: timers, sideInputs: try sideInputs(for: stage),
-                                           userState: userState)
-        // Outputs are no earlier than the stage's output watermark before this bundle.
+        runtime.begin(bundle: bundle.id, hold: bundle.hold, lanes: bundle.lanes)
+        busySlots[stage.environmentID, default: 0] += 1
+        inFlightTotal += 1
+        let sides = Result { try sideInputs(for: stage) }
+        let (runner, userState) = (bundles, self.userState)
+        group.addTask {
+            let ran = try await runner.run(stage, input: bundle.input, timers: bundle.timers,
+                                           sideInputs: try sides.get(), userState: userState)
+            return .bundle(bundle, ran)
+        }
+    }
+
+    /// Commits a finished bundle: its outputs to their PCollections, its
+    /// timers and residuals to the stage; then finalizes it.
+    func complete(_ bundle: LaunchedBundle, _ ran: RanBundle) async throws {
+        let node = nodes[bundle.node]
+        guard case .stage(let runtime) = node.kind else { return }
+        let stage = runtime.stage
+        runtime.end(bundle: bundle.id)
+        busySlots[stage.environmentID, default: 1] -= 1
+        inFlightTotal -= 1
+        let result = ran.result
+        // Outputs are no earlier than the stage's output watermark, which this bundle held.
         let hold = node.outputWatermark
         for output in stage.outputs {
             try deliver(result.outputs[output.transformID] ?? [], to: output.pcollection, hold: hold)
@@ -129,6 +200,17 @@ extension Scheduler {
                                       resumeAt: ProcessingClock.wallMillis + max(0, residual.requestedTimeDelay.millis),
                                       hold: estimate.map { max($0, node.outputWatermark) } ?? BeamTime.minTimestamp))
         }
-        try await bundles.finalize(result, of: stage)
+        try await bundles.finalize(ran)
     }
+}
+
+/// A bundle the scheduler started: which step, what it carries, what it
+/// holds (no output of it is earlier, unless late) and the key lanes it owns.
+struct LaunchedBundle: Sendable {
+    let id: Int
+    let node: Int
+    var input: BundleInput
+    var timers: [BundleTimerInput] = []
+    var hold = BeamTime.maxTimestamp
+    var lanes: Set<Int> = []
 }

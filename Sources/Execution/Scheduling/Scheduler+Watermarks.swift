@@ -69,7 +69,8 @@ extension Scheduler {
         let stage = runtime.stage
         guard stage.usesUserState else { return }
         // A held timer (either domain) keeps its window's state until it has fired.
-        var watermark = min(node.inputWatermark, runtime.pendingHold, runtime.residualHold, runtime.timers.hold)
+        var watermark = min(node.inputWatermark, runtime.pendingHold, runtime.residualHold, runtime.timers.hold,
+                            runtime.inFlightHold)
         // A timer at t fires once the watermark passes t: its window's state must outlive t.
         if let timer = runtime.timers.earliestEventTime { watermark = min(watermark, timer - 1) }
         guard watermark > runtime.stateExpiredThrough else { return }
@@ -90,7 +91,7 @@ extension Scheduler {
         guard !keys.isEmpty else { return }
         let merging = CustomWindowMerging(merge: merge)
         let result = try await bundles.run(merge.stage, input: try merging.request(keys), timers: [], sideInputs: [:],
-                                           userState: userState)
+                                           userState: userState).result
         let sink = merge.stage.outputs[0].transformID
         for (index, merges) in try merging.results(result.outputs[sink] ?? [], keyCount: keys.count) {
             try runtime.grouping.merge(key: keys[index].key, merges)

@@ -9,9 +9,11 @@ import Worker
 /// still has to emit (pending input, timers, residuals, buffered panes).
 /// Data moves as soon as it is committed; GroupByKeys fire as their input
 /// watermark and processing time advance; stages run a bundle whenever they
-/// have input, due timers or due residuals. When nothing is runnable the next
-/// TestStream event is applied, or the scheduler sleeps until the next
-/// processing-time deadline. The job is done when every watermark is +inf
+/// have input, due timers or due residuals, as many bundles at once as the
+/// environment has workers (bounded in size, one key lane per bundle in a
+/// keyed stage), committed in whatever order they finish. When nothing runs
+/// the next TestStream event is applied, or the scheduler sleeps until the
+/// next processing-time deadline. The job is done when every watermark is +inf
 /// and nothing is left; an unbounded job runs until cancelled.
 ///
 /// Owned by one `JobRun` task; not shared.
@@ -27,6 +29,15 @@ final class Scheduler {
     let bundles: StageBundleRunner
     let userState: UserStateStore
     let streaming: Bool
+    /// Bundles each environment may have in flight: its worker count.
+    let slots: [String: Int]
+    /// Bundles in flight per environment.
+    var busySlots: [String: Int] = [:]
+    var inFlightTotal = 0
+    var nextBundleID = 0
+    /// Wall-clock millis of the wake-up tasks not yet returned.
+    var pendingWakes: Set<Int64> = []
+    let sizing: BundleSizing
 
     /// One plan step with its watermarks.
     final class Node {
@@ -45,8 +56,11 @@ final class Scheduler {
         init(_ kind: Kind) { self.kind = kind }
     }
 
-    init(plan: ExecutionPlan, streaming: Bool, bundles: StageBundleRunner, userState: UserStateStore) throws {
+    init(plan: ExecutionPlan, streaming: Bool, bundles: StageBundleRunner, userState: UserStateStore,
+         slots: [String: Int], sizing: BundleSizing) throws {
         self.plan = plan
+        self.slots = slots
+        self.sizing = sizing
         self.streaming = streaming
         self.bundles = bundles
         self.userState = userState
@@ -71,7 +85,11 @@ final class Scheduler {
                 producers[gbk.output] = index
                 consumers[gbk.input, default: []].append(index)
             case .stage(let stage):
-                nodes.append(Node(.stage(StageRuntime(stage))))
+                guard let source = plan.pcollections[stage.input.pcollection] else {
+                    throw ExecutionError("internal: unknown stage input '\(stage.input.pcollection)'")
+                }
+                let coder = CoderSpec.windowedValue(element: source.element, window: source.window)
+                nodes.append(Node(.stage(StageRuntime(stage, inputCoder: coder))))
                 stage.outputs.forEach { producers[$0.pcollection] = index }
                 consumers[stage.input.pcollection, default: []].append(index)
                 stage.sideInputs.forEach { sides.insert($0.pcollection) }
@@ -118,6 +136,13 @@ final class Scheduler {
 
     // MARK: Loop
 
+    /// What a bundle task reports back to the loop.
+    enum Completion: Sendable {
+        case bundle(LaunchedBundle, RanBundle)
+        /// A processing-time deadline (wall-clock millis) may have come.
+        case wake(Int64)
+    }
+
     func run() async throws {
         for node in nodes {
             if case .impulse(let output) = node.kind {
@@ -125,22 +150,47 @@ final class Scheduler {
                 node.outputWatermark = BeamTime.maxTimestamp
             }
         }
-        while true {
-            try Task.checkCancellation()
-            try await updateWatermarks()
-            releaseFinishedSideInputs()
-            if try await runNextBundle() { continue }
-            if try applyNextTestStreamEvent() { continue }
-            if isDone { return }
-            guard let wait = millisUntilNextDeadline() else {
-                throw ExecutionError("The pipeline stalled: nothing can run and watermarks are held at \(stallReport())")
+        try await withThrowingTaskGroup(of: Completion.self) { group in
+            while true {
+                try Task.checkCancellation()
+                try await updateWatermarks()
+                releaseFinishedSideInputs()
+                try launchBundles(into: &group)
+                if inFlightTotal == 0 {
+                    if try applyNextTestStreamEvent() { continue }
+                    if isDone { return }
+                }
+                let deadline = millisUntilNextDeadline()
+                guard inFlightTotal > 0 || deadline != nil || !pendingWakes.isEmpty else {
+                    throw ExecutionError("The pipeline stalled: nothing can run and watermarks are held at \(stallReport())")
+                }
+                if let deadline { scheduleWake(in: deadline, group: &group) }
+                switch try await group.next() {
+                case .bundle(let launched, let ran)?:
+                    try await complete(launched, ran)
+                case .wake(let at)?:
+                    pendingWakes.remove(at)
+                case nil:
+                    continue
+                }
             }
-            try await Task.sleep(for: .milliseconds(max(1, min(wait, 1_000))))
+        }
+    }
+
+    /// Adds a wake-up task unless one is already due no later.
+    private func scheduleWake(in millis: Int64, group: inout ThrowingTaskGroup<Completion, any Error>) {
+        let wait = max(1, min(millis, 1_000))
+        let at = ProcessingClock.wallMillis + wait
+        if let earliest = pendingWakes.min(), earliest <= at { return }
+        pendingWakes.insert(at)
+        group.addTask {
+            try await Task.sleep(for: .milliseconds(wait))
+            return .wake(at)
         }
     }
 
     private var isDone: Bool {
-        nodes.allSatisfy { node in
+        inFlightTotal == 0 && nodes.allSatisfy { node in
             guard node.outputWatermark >= BeamTime.maxTimestamp else { return false }
             if case .stage(let runtime) = node.kind { return runtime.isIdle }
             return true
@@ -157,6 +207,8 @@ final class Scheduler {
         for node in nodes {
             switch node.kind {
             case .stage(let runtime):
+                // A stage with no free worker waits for a bundle to finish, which wakes the loop anyway.
+                guard idleSlots(runtime.stage.environmentID) > 0 else { continue }
                 if let resume = runtime.nextResidualResume { waits.append(resume - wallNow) }
                 if !clock.isTestOwned, let due = runtime.timers.nextProcessingTime { waits.append(due - now) }
             case .groupByKey(let runtime):

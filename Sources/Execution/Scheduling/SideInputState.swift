@@ -8,8 +8,10 @@ import Planner
 /// the standard WindowFns).
 ///
 /// Owned by the scheduler, which asks it whether a main-input element's side
-/// window is ready: the side input's watermark is past the window, or a pane
-/// for it has arrived.
+/// window is ready: the side input's watermark is past the window, or (for
+/// an unbounded side input, which may never complete) a pane for it has
+/// arrived. A bounded side input arrives in several bundles, so it waits for
+/// its watermark.
 final class SideInputState {
     let pcollection: RunnerPCollection
     /// The side input's WindowFn; nil when the runner cannot map windows to it.
@@ -63,6 +65,7 @@ final class SideInputState {
         if watermark >= BeamTime.maxTimestamp { return true }
         guard let side = sideWindow(for: window), let end = side.maxTimestamp else { return false }
         if watermark > end { return true }
+        guard pcollection.isUnbounded else { return false }
         let name = try SideInputData.encodeWindow(side, coder: pcollection.window)
         return !(try contents()).data.iterable(window: name).isEmpty
     }

@@ -4,11 +4,11 @@ import JobService
 import Planner
 import Worker
 
-/// Runs one bundle of a fused stage on its environment's harness: retries it
-/// on a fresh harness when the harness dies, finalizes it once its outputs
-/// are committed (the caller commits before `finalize`), and folds its
-/// metrics into the job's.
-struct StageBundleRunner {
+/// Runs one bundle of a fused stage on one of its environment's workers:
+/// retries it on a fresh worker when that worker dies, finalizes it once its
+/// outputs are committed (the caller commits before `finalize`), and folds
+/// its metrics into the job's. Called from many bundle tasks at once.
+struct StageBundleRunner: Sendable {
     let job: Job
     let workers: WorkerSet
     let settings: ExecutionSettings
@@ -18,35 +18,48 @@ struct StageBundleRunner {
     /// only when the bundle succeeds, so a retried bundle does not repeat them.
     func run(_ stage: FusedStage, input: BundleInput, timers: [BundleTimerInput],
              sideInputs: [BundleStateServer.SideInputKey: BundleStateServer.SideInput],
-             userState: UserStateStore) async throws -> BundleResult {
+             userState: UserStateStore) async throws -> RanBundle {
         var attempt = 1
         while true {
-            let worker = try await workers.worker(for: stage.environmentID)
+            let worker = try await workers.acquire(stage.environmentID)
             let transaction = userState.transaction()
             do {
                 let result = try await worker.processBundle(
                     descriptorID: stage.id, inputs: [input], timers: timers,
                     stateHandler: BundleStateServer(sideInputs: sideInputs, userState: transaction))
+                await workers.release(worker)
                 transaction.commit()
                 metrics.add(result.response.monitoringInfos)
                 job.updateMetrics(metrics.results)
-                return result
+                return RanBundle(result: result, worker: worker)
             } catch WorkerError.workerDied(let reason) where attempt < settings.bundleAttempts && !Task.isCancelled {
+                await workers.release(worker)
                 attempt += 1
-                job.post("The SDK harness died while running \(stage.displayName) (\(reason)); restarting it and retrying the bundle (attempt \(attempt) of \(settings.bundleAttempts))",
+                job.post("SDK worker \(worker.id) died while running \(stage.displayName) (\(reason)); replacing it and retrying the bundle (attempt \(attempt) of \(settings.bundleAttempts))",
                          importance: .jobMessageWarning)
-                try await workers.restart(stage.environmentID)
+                try await workers.replace(worker, in: stage.environmentID)
             } catch let error as WorkerError {
+                await workers.release(worker)
                 throw ExecutionError("\(stage.displayName) failed: \(error)")
+            } catch {
+                await workers.release(worker)
+                throw error
             }
         }
     }
 
-    /// Bundle finalization callbacks run only after the bundle's output is committed.
-    func finalize(_ result: BundleResult, of stage: FusedStage) async throws {
-        guard result.response.requiresFinalization else { return }
-        try await workers.worker(for: stage.environmentID).finalizeBundle(instructionID: result.instructionID)
+    /// Bundle finalization callbacks run only after the bundle's output is
+    /// committed, on the worker that ran it.
+    func finalize(_ ran: RanBundle) async throws {
+        guard ran.result.response.requiresFinalization else { return }
+        try await ran.worker.finalizeBundle(instructionID: ran.result.instructionID)
     }
+}
+
+/// A successful bundle and the worker that ran it.
+struct RanBundle: Sendable {
+    let result: BundleResult
+    let worker: SDKWorker
 }
 
 extension FusedStage {

@@ -2,23 +2,36 @@ import BeamCore
 import Planner
 import Worker
 
-/// What one fused stage has waiting: input chunks delivered by its
-/// producers, timers its bundles set, and splittable-DoFn residuals to resume.
-/// Each of them holds the stage's output watermark.
+/// What one fused stage has waiting and running: input delivered by its
+/// producers (one queue per key lane for a keyed stage, else one), timers
+/// its bundles set, splittable-DoFn residuals to resume, and the bundles in
+/// flight with the lanes they hold. Each of them holds the stage's output
+/// watermark.
 ///
 /// Owned by the scheduler; bundles drain it.
 final class StageRuntime {
     let stage: FusedStage
-    /// Input elements not yet sent to a bundle, as delivered.
-    private(set) var pending: [[UInt8]] = []
-    /// No pending element is earlier than this (the producer's output watermark when it was delivered).
-    private(set) var pendingHold = BeamTime.maxTimestamp
+    /// windowed_value(element, window) of the stage's input PCollection.
+    let inputCoder: CoderSpec
+    /// How a keyed stage's work is partitioned; nil for other stages (and a
+    /// keyed stage whose key the runner cannot read: one lane, one bundle at a time).
+    let keyLanes: KeyLanes?
+    /// Input not yet sent to a bundle, by lane.
+    private(set) var queues: [PendingQueue]
     var timers: PendingTimers
     private(set) var residuals: [Residual] = []
+    /// Bundles running now: their holds and the lanes they own.
+    private var inFlight: [Int: (hold: Int64, lanes: Set<Int>)] = [:]
+    private(set) var busyLanes: Set<Int> = []
+    /// Where a keyed stage's next bundle starts looking for work, so every lane gets its turn.
+    var laneCursor = 0
     /// The watermark up to which user state of expired windows has been cleared.
     var stateExpiredThrough = BeamTime.minTimestamp
     /// Consecutive timer-only bundles at watermark +inf, to stop timers that loop forever.
     var drainingTimerRounds = 0
+
+    /// Lanes of a keyed stage: enough that every worker finds one free.
+    static let laneCount = 64
 
     struct Residual {
         /// Elements in the stage source's coder.
@@ -29,44 +42,102 @@ final class StageRuntime {
         let hold: Int64
     }
 
-    init(_ stage: FusedStage) {
+    init(_ stage: FusedStage, inputCoder: CoderSpec) {
         self.stage = stage
-        timers = PendingTimers(stage.timerFamilies)
+        self.inputCoder = inputCoder
+        let lanes = stage.isKeyed ? KeyLanes(inputCoder: inputCoder, count: Self.laneCount) : nil
+        self.keyLanes = lanes
+        queues = Array(repeating: PendingQueue(), count: lanes?.count ?? 1)
+        timers = PendingTimers(stage.timerFamilies, lanes: lanes)
+    }
+
+    /// Whether a lane's work may go into a new bundle: any time in a stage
+    /// without keys, only while no bundle owns it in a keyed one.
+    func isFree(lane: Int) -> Bool {
+        !stage.isKeyed || !busyLanes.contains(lane)
     }
 
     var hold: Int64 {
-        min(pendingHold, timers.hold, residualHold)
+        min(pendingHold, timers.hold, residualHold, inFlightHold)
     }
+
+    /// No queued element is earlier than this (unless late).
+    var pendingHold: Int64 { queues.map(\.hold).min() ?? BeamTime.maxTimestamp }
+
+    var pendingBytes: Int { queues.reduce(0) { $0 + $1.byteCount } }
+
+    var hasPending: Bool { queues.contains { !$0.isEmpty } }
 
     /// Work a splittable DoFn has left holds back the watermark seen by the
     /// transforms fused after it, timers included.
     var residualHold: Int64 { residuals.map(\.hold).min() ?? BeamTime.maxTimestamp }
 
-    var isIdle: Bool { pending.isEmpty && timers.isEmpty && residuals.isEmpty }
+    /// What running bundles may still emit is no earlier than this.
+    var inFlightHold: Int64 { inFlight.values.map(\.hold).min() ?? BeamTime.maxTimestamp }
 
-    func deliver(_ chunk: [UInt8], hold: Int64) {
+    var inFlightCount: Int { inFlight.count }
+
+    var isIdle: Bool { !hasPending && timers.isEmpty && residuals.isEmpty && inFlight.isEmpty }
+
+    /// Queues a chunk of encoded input, split by lane in a keyed stage.
+    func deliver(_ chunk: [UInt8], hold: Int64) throws {
         guard !chunk.isEmpty else { return }
-        pending.append(chunk)
-        pendingHold = min(pendingHold, hold)
+        guard let keyLanes else {
+            queues[0].append(chunk, hold: hold)
+            return
+        }
+        var byLane: [Int: ByteWriter] = [:]
+        var reader = ByteReader(chunk)
+        while !reader.isAtEnd {
+            let start = reader.position
+            try inputCoder.skip(&reader)
+            let element = chunk[start..<reader.position]
+            byLane[try keyLanes.lane(ofElement: element), default: ByteWriter()].writeBytes(element)
+        }
+        for (lane, writer) in byLane { queues[lane].append(writer.bytes, hold: hold) }
     }
 
-    func takePending() -> [[UInt8]] {
-        defer {
-            pending = []
-            pendingHold = BeamTime.maxTimestamp
-        }
-        return pending
+    /// Takes up to the bounds from one lane's queue.
+    func take(lane: Int, maxElements: Int, maxBytes: Int) throws -> (elements: [ArraySlice<UInt8>], hold: Int64) {
+        try queues[lane].take(maxElements: maxElements, maxBytes: maxBytes, coder: inputCoder)
     }
+
+    /// Moves a lane's elements that may run now to the front of its queue; returns how many there are.
+    func moveReadyToFront(lane: Int, isReady: (ArraySlice<UInt8>) throws -> Bool) throws -> Int {
+        try queues[lane].moveToFront(coder: inputCoder, where: isReady)
+    }
+
+    // MARK: Bundles in flight
+
+    func begin(bundle id: Int, hold: Int64, lanes: Set<Int>) {
+        inFlight[id] = (hold, lanes)
+        if stage.isKeyed { busyLanes.formUnion(lanes) }
+    }
+
+    func end(bundle id: Int) {
+        guard let bundle = inFlight.removeValue(forKey: id) else { return }
+        if stage.isKeyed { busyLanes.subtract(bundle.lanes) }
+    }
+
+    // MARK: Residuals
 
     func addResidual(_ residual: Residual) {
         residuals.append(residual)
     }
 
-    /// Residuals whose resume time has come, removed.
-    func takeDueResiduals(wallNow: Int64) -> [Residual] {
-        let due = residuals.filter { $0.resumeAt <= wallNow }
-        residuals.removeAll { $0.resumeAt <= wallNow }
+    /// Up to `limit` residuals whose resume time has come, removed.
+    func takeDueResiduals(wallNow: Int64, limit: Int = .max) -> [Residual] {
+        var due: [Residual] = []
+        residuals.removeAll { residual in
+            guard due.count < limit, residual.resumeAt <= wallNow else { return false }
+            due.append(residual)
+            return true
+        }
         return due
+    }
+
+    func dueResidualCount(wallNow: Int64) -> Int {
+        residuals.count { $0.resumeAt <= wallNow }
     }
 
     var nextResidualResume: Int64? { residuals.map(\.resumeAt).min() }
