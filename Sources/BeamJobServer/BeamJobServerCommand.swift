@@ -43,12 +43,17 @@ struct BeamJobServerCommand: AsyncParsableCommand {
             help: "About the most bytes of input a bundle carries.")
     var bundleMaxBytes: Int = BundleSizing().maxBytes
 
+    @Option(name: [.customLong("environment-cache-ms"), .customLong("environment_cache_ms")],
+            help: "How long a finished job's SDK workers wait for a next job with the same environment (0: stop them).")
+    var environmentCacheMillis: Int = 5_000
+
     @Option(name: [.customLong("log-level"), .customLong("log_level")],
             help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
     func validate() throws {
         guard (0...65535).contains(jobPort) else { throw ValidationError("--job-port must be between 0 and 65535") }
+        guard environmentCacheMillis >= 0 else { throw ValidationError("--environment-cache-ms must not be negative") }
         guard maxWorkers >= 1 else { throw ValidationError("--max-workers must be at least 1") }
         guard bundleMaxElements >= 1, bundleMaxBytes >= 1 else {
             throw ValidationError("--bundle-max-elements and --bundle-max-bytes must be at least 1")
@@ -70,9 +75,11 @@ struct BeamJobServerCommand: AsyncParsableCommand {
 
         let store = try artifactsDir.map { try ArtifactStore(root: URL(fileURLWithPath: $0)) } ?? ArtifactStore.temporary()
         let registry = JobRegistry()
+        let pool = WorkerPool(host: workerHost, artifacts: store, logger: logger)
         let settings = ExecutionSettings(
             host: workerHost, artifacts: store, workerBudget: WorkerBudget(maxWorkers: maxWorkers),
-            bundleSizing: BundleSizing(maxElements: bundleMaxElements, maxBytes: bundleMaxBytes))
+            bundleSizing: BundleSizing(maxElements: bundleMaxElements, maxBytes: bundleMaxBytes),
+            workerPool: pool, environmentCache: .milliseconds(max(0, environmentCacheMillis)), logger: logger)
         let executor = PipelineExecutor(settings: settings, logger: logger)
         let runner = JobRunner(executor: executor, logger: logger)
         let transport = HTTP2ServerTransport.Posix(
@@ -101,6 +108,7 @@ struct BeamJobServerCommand: AsyncParsableCommand {
         )
         logger.info("artifacts stored under \(store.root.path)")
         try await group.run()
+        await pool.shutdown()
         logger.info("beam-job-server stopped")
     }
 }

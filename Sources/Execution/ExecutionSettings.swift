@@ -1,5 +1,6 @@
 import Foundation
 import JobService
+import Logging
 
 /// How jobs are executed on this server: where Fn API servers bind, where
 /// staged artifacts live, how long a harness may take to connect, how often
@@ -13,13 +14,20 @@ public struct ExecutionSettings: Sendable {
     /// Shared by every job of the server: `--max-workers`.
     public var workerBudget: WorkerBudget
     public var bundleSizing: BundleSizing
+    /// The shared Fn API server and warm harnesses.
+    public var workerPool: WorkerPool
+    /// How long a finished job's healthy workers wait for a next job with their environment.
+    public var environmentCache: Duration
 
     public init(host: String = "127.0.0.1", artifacts: ArtifactStore,
                 workerStartTimeout: Duration = .seconds(120), bundleAttempts: Int = 2,
                 workerBudget: WorkerBudget = WorkerBudget(maxWorkers: WorkerBudget.cores),
-                bundleSizing: BundleSizing = BundleSizing()) {
+                bundleSizing: BundleSizing = BundleSizing(), workerPool: WorkerPool? = nil,
+                environmentCache: Duration = .seconds(5), logger: Logger = Logger(label: "beam-job-server")) {
         self.host = host
         self.artifacts = artifacts
+        self.workerPool = workerPool ?? WorkerPool(host: host, artifacts: artifacts, logger: logger)
+        self.environmentCache = environmentCache
         self.workerStartTimeout = workerStartTimeout
         self.bundleAttempts = bundleAttempts
         self.workerBudget = workerBudget

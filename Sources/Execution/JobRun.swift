@@ -32,21 +32,20 @@ struct JobRun {
     }
 
     func run() async throws {
-        let server = try await FnAPIServer.start(
-            host: settings.host, provisionInfo: provisionInfo(),
-            extraServices: [ArtifactRetrievalService(store: settings.artifacts)],
-            logSink: { [job] entry in JobRun.forward(entry, to: job) }, logger: logger)
+        let server = try await settings.workerPool.fnAPIServer()
         let environments = plan.environments.count
         let count = settings.workerBudget.grant(wanted: workerCount.maximum ?? settings.workerBudget.maxWorkers,
                                                 environments: environments)
         defer { settings.workerBudget.release(count, environments: environments) }
-        let workers = WorkerSet(server: server, plan: plan, jobID: job.id, timeout: settings.workerStartTimeout,
-                                perEnvironment: count)
+        let workers = WorkerSet(pool: settings.workerPool, server: server, plan: plan, jobID: job.id,
+                                provisionInfo: provisionInfo(), logSink: { [job] entry in JobRun.forward(entry, to: job) },
+                                timeout: settings.workerStartTimeout, perEnvironment: count)
         do {
             try await withTaskCancellationHandler {
                 try await workers.startAll()
                 job.transition(to: .running)
-                job.post("Running \(plan.steps.count) steps (\(plan.stages.count) fused stages) on \(environments) SDK environment(s), \(count) worker(s) each\(loopbackNote(count))")
+                let warm = await workers.warmCount
+                job.post("Running \(plan.steps.count) steps (\(plan.stages.count) fused stages) on \(environments) SDK environment(s), \(count) worker(s) each\(warm > 0 ? " (\(warm) warm, reused from an earlier job)" : "")\(loopbackNote(count))")
                 try await schedule(workers)
             } onCancel: {
                 // Bundles end with their worker: stopping the workers unblocks a cancelled job.
@@ -54,11 +53,20 @@ struct JobRun {
             }
         } catch {
             await workers.stopAll()
-            await server.stop()
             throw error
         }
-        await workers.stopAll()
-        await server.stop()
+        // Only a job that ended cleanly leaves its harnesses idle and fit for the next one.
+        await workers.finish(keepWarm: keepWarm)
+    }
+
+    /// How long this job's workers stay warm: Beam's `--environment_cache_millis`
+    /// when above 0 (Python sends 0 when it is not given), else the server's.
+    private var keepWarm: Duration {
+        if case .stringValue(let text)? = job.options.fields["beam:option:environment_cache_millis:v1"]?.kind,
+           let millis = Int(text), millis > 0 {
+            return .milliseconds(millis)
+        }
+        return settings.environmentCache
     }
 
     private var workerCount: WorkerCountOptions { WorkerCountOptions(job.options) }
@@ -87,11 +95,12 @@ struct JobRun {
     }
 
     private func schedule(_ workers: WorkerSet) async throws {
-        let bundles = StageBundleRunner(job: job, workers: workers, settings: settings, metrics: metrics)
+        let bundles = StageBundleRunner(job: job, workers: workers, settings: settings, metrics: metrics,
+                                        cacheTokens: StateCacheTokens(jobID: job.id))
         let count = workers.perEnvironment
         let slots = Dictionary(uniqueKeysWithValues: plan.environments.keys.map { ($0, count) })
         let scheduler = try Scheduler(plan: plan, streaming: isStreaming, bundles: bundles, userState: userState,
-                                      slots: slots, sizing: settings.bundleSizing)
+                                      slots: slots, sizing: settings.bundleSizing, logger: logger)
         try await scheduler.run()
     }
 

@@ -3,17 +3,23 @@ import Planner
 import Worker
 
 /// The SDK harnesses of one job: `perEnvironment` workers for each
-/// environment its stages use. Starts them, registers their stages'
-/// descriptors, hands the least busy one to each bundle, replaces one that
-/// died (only that one: the others keep their bundles), and stops them all.
+/// environment its stages use, leased from the server's `WorkerPool` (warm
+/// ones when an earlier job left some). Registers the stages' descriptors on
+/// them (ids scoped to the job, as harnesses outlive it), hands the least
+/// busy one to each bundle, replaces one that died (only that one: the
+/// others keep their bundles), and at the end gives them back or stops them.
 actor WorkerSet {
+    private let pool: WorkerPool
     private let server: FnAPIServer
     private let plan: ExecutionPlan
     private let jobID: String
+    private let provisionInfo: ProvisionInfo
+    private let logSink: FnLogSink
     private let timeout: Duration
     let perEnvironment: Int
     private var pools: [String: [Member]] = [:]
     private var started = 0
+    private(set) var warmCount = 0
     private var stopped = false
 
     private struct Member {
@@ -21,13 +27,25 @@ actor WorkerSet {
         var bundles = 0
     }
 
-    init(server: FnAPIServer, plan: ExecutionPlan, jobID: String, timeout: Duration, perEnvironment: Int) {
+    init(pool: WorkerPool, server: FnAPIServer, plan: ExecutionPlan, jobID: String, provisionInfo: ProvisionInfo,
+         logSink: @escaping FnLogSink, timeout: Duration, perEnvironment: Int) {
+        self.pool = pool
         self.server = server
         self.plan = plan
         self.jobID = jobID
+        self.provisionInfo = provisionInfo
+        self.logSink = logSink
         self.timeout = timeout
         self.perEnvironment = max(1, perEnvironment)
     }
+
+    /// The id `stage`'s descriptor is registered under: unique across jobs.
+    nonisolated func descriptorID(of stage: FusedStage) -> String {
+        "\(jobID)/\(stage.id)"
+    }
+
+    /// The ids of the job's workers.
+    var workerIDs: [String] { pools.values.flatMap { $0.map(\.worker.id) }.sorted() }
 
     /// Starts every environment's workers at once; throws if any fails to start.
     func startAll() async throws {
@@ -69,13 +87,24 @@ actor WorkerSet {
         _ = try await start(environmentID)
     }
 
-    func stopAll() async {
+    /// Ends the job's use of its workers: healthy ones go back to the pool for
+    /// `keepWarm` (a job that ended DONE), the rest are stopped.
+    func finish(keepWarm: Duration?) async {
         stopped = true
         let all = pools.values.flatMap { $0.map(\.worker) }
         pools = [:]
+        server.unregister(descriptorIDs: plan.registeredStages.map(descriptorID(of:)))
         await withTaskGroup(of: Void.self) { group in
-            for worker in all { group.addTask { await worker.stop() } }
+            for worker in all {
+                group.addTask { [pool] in
+                    if let keepWarm { await pool.giveBack(worker, keepFor: keepWarm) } else { await worker.stop() }
+                }
+            }
         }
+    }
+
+    func stopAll() async {
+        await finish(keepWarm: nil)
     }
 
     private func start(_ environmentID: String) async throws -> SDKWorker {
@@ -84,8 +113,14 @@ actor WorkerSet {
             throw ExecutionError("Stage environment '\(environmentID)' is not in the pipeline")
         }
         started += 1
-        let worker = try await server.startWorker(id: "\(jobID.prefix(40))-w\(started)", environment: environment, timeout: timeout)
-        let descriptors = plan.registeredStages.filter { $0.environmentID == environmentID }.map { $0.descriptor(endpoint: server.endpoint) }
+        let (worker, warm) = try await pool.lease(environment, id: "\(jobID.prefix(40))-w\(started)",
+                                                  provisionInfo: provisionInfo, logSink: logSink, timeout: timeout)
+        if warm { warmCount += 1 }
+        let descriptors = plan.registeredStages.filter { $0.environmentID == environmentID }.map { stage in
+            var descriptor = stage.descriptor(endpoint: server.endpoint)
+            descriptor.id = descriptorID(of: stage)
+            return descriptor
+        }
         do {
             try await worker.register(descriptors)
         } catch {

@@ -38,15 +38,9 @@ struct PlanBuilder {
     /// TestStream outputs whose payload coder differs from the PCollection's: the
     /// runner emits them in the payload's coder and an SDK stage re-encodes them: (pipeline PCollection, runner id).
     var testStreamTranscodes: [(String, String)] = []
-    /// Stage sources whose bytes the runner only passes through (splittable
-    /// DoFn process inputs): kept in the SDK's own coder, so residuals the
-    /// SDK returns in that coder can be fed back unchanged.
-    private let passThrough: Set<String>
-
     init(context: PlanningContext, fusion: Fusion) {
         self.context = context
         self.fusion = fusion
-        passThrough = Set(fusion.drafts.filter { $0.transforms.first?.isSplittableProcess == true }.map(\.source))
     }
 
     mutating func build() throws -> ExecutionPlan {
@@ -89,8 +83,7 @@ struct PlanBuilder {
         guard let windowing = context.components.windowingStrategies[proto.windowingStrategyID] else {
             throw PlanningError("PCollection '\(pcollection)' names unknown windowing strategy '\(proto.windowingStrategyID)'")
         }
-        let element = passThrough.contains(id) ? proto.coderID
-            : try wiring.lengthPrefixUnknown(elementCoder ?? proto.coderID, in: &context)
+        let element = try wiring.lengthPrefixUnknown(elementCoder ?? proto.coderID, in: &context)
         let window = try wiring.lengthPrefixUnknown(windowing.windowCoderID, in: &context)
         wireCoderIDs[id] = wiring.windowedValue(element: element, window: window, in: &context)
         elementCoderIDs[id] = element
@@ -209,6 +202,12 @@ struct PlanBuilder {
         for binding in sideInputs {
             // The harness decodes side-input values with this coder: the one the runner stored them in.
             descriptor.pcollections[binding.pcollection]?.coderID = elementCoderIDs[binding.pcollection]!
+        }
+        if draft.transforms.first?.isSplittableProcess == true {
+            // The harness encodes residuals and split roots in its input PCollection's coder: make
+            // it the runner's (unknown parts length-prefixed), so the runner can find element
+            // boundaries, cut bundles and feed residuals back as they are.
+            descriptor.pcollections[draft.source]?.coderID = elementCoderIDs[source]!
         }
         shareComponents(into: &descriptor)
         descriptor.stateApiServiceDescriptor.url = ""

@@ -92,6 +92,12 @@ final class FnAPIRegistry: Sendable {
         }
     }
 
+    func unregister(_ ids: [String]) {
+        descriptors.withLock { store in
+            for id in ids { store[id] = nil }
+        }
+    }
+
     func descriptor(id: String) -> RegisteredDescriptor? {
         descriptors.withLock { $0[id] }
     }

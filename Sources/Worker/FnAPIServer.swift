@@ -94,16 +94,22 @@ public final class FnAPIServer: Sendable {
     /// control stream. Throws `environmentUnavailable` at once when no
     /// launcher can run the environment here, `startTimedOut` after `timeout`,
     /// `workerDied` if the harness exits first.
+    /// `provisionInfo` (pipeline options, retrieval token) replaces the
+    /// server's for this worker, for a server shared by several jobs.
     public func startWorker(
         id: String,
         environment: Org_Apache_Beam_Model_Pipeline_V1_Environment,
+        provisionInfo: Org_Apache_Beam_Model_FnExecution_V1_ProvisionInfo? = nil,
+        logSink: FnLogSink? = nil,
         timeout: Duration = .seconds(120)
     ) async throws -> SDKWorker {
         guard let launcher = launchers.launcher(for: environment.urn) else {
             throw WorkerError.environmentUnavailable(
                 "no launcher for environment URN '\(environment.urn)'; this runner supports \(launchers.urns.joined(separator: ", "))")
         }
-        let worker = SDKWorker(id: id, environment: environment, registry: registry, logger: logger)
+        let worker = SDKWorker(id: id, environment: environment, registry: registry, provisionInfo: provisionInfo,
+                               logger: logger)
+        worker.logSink = logSink
         try registry.add(worker)
         do {
             let request = EnvironmentLaunchRequest(
@@ -117,6 +123,11 @@ public final class FnAPIServer: Sendable {
             await worker.stop()
             throw error
         }
+    }
+
+    /// Forgets descriptors registered for a job that ended.
+    public func unregister(descriptorIDs: [String]) {
+        registry.unregister(descriptorIDs)
     }
 
     /// The worker with this id, if it was started here and not stopped.

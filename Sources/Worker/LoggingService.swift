@@ -3,20 +3,30 @@ import GRPCCore
 import Logging
 
 /// BeamFnLogging: SDK harnesses stream their log records here. Each entry
-/// goes to the server's `FnLogSink` as sent and to swift-log at the matching
-/// level, labelled with its instruction and transform.
-struct LoggingService: BeamFnLogging.SimpleServiceProtocol {
+/// goes to the sending worker's `FnLogSink` (its stream's `worker_id`), else
+/// the server's, as sent, and to swift-log at the matching level, labelled
+/// with its worker, instruction and transform.
+struct LoggingService: BeamFnLogging.ServiceProtocol {
     let registry: FnAPIRegistry
 
     func logging(
-        request: RPCAsyncSequence<LogEntry.List, any Error>,
-        response: RPCWriter<LogControl>,
+        request: StreamingServerRequest<LogEntry.List>,
         context: ServerContext
-    ) async throws {
-        for try await list in request {
+    ) async throws -> StreamingServerResponse<LogControl> {
+        let workerID = request.metadata.workerID
+        return StreamingServerResponse { _ in
+            try await receive(request.messages, from: workerID)
+            return [:]
+        }
+    }
+
+    private func receive(_ lists: RPCAsyncSequence<LogEntry.List, any Error>, from workerID: String?) async throws {
+        for try await list in lists {
+            let sink = workerID.flatMap { registry.worker(id: $0)?.logSink } ?? registry.logSink
             for entry in list.logEntries {
-                registry.logSink(entry)
+                sink(entry)
                 var metadata: Logger.Metadata = ["source": "sdk"]
+                if let workerID { metadata["worker"] = "\(workerID)" }
                 if !entry.instructionID.isEmpty { metadata["instruction"] = "\(entry.instructionID)" }
                 if !entry.transformID.isEmpty { metadata["transform"] = "\(entry.transformID)" }
                 if !entry.logLocation.isEmpty { metadata["location"] = "\(entry.logLocation)" }

@@ -18,6 +18,7 @@ public final class SDKWorker: Sendable {
     public let environment: Org_Apache_Beam_Model_Pipeline_V1_Environment
     /// What the Provision service tells this worker's harness.
     let provisionInfo: Org_Apache_Beam_Model_FnExecution_V1_ProvisionInfo
+    private let sink: Mutex<FnLogSink?> = Mutex(nil)
     private let registry: FnAPIRegistry
     private let logger: Logger
     private let state = Mutex(State())
@@ -72,6 +73,7 @@ public final class SDKWorker: Sendable {
         id: String,
         environment: Org_Apache_Beam_Model_Pipeline_V1_Environment,
         registry: FnAPIRegistry,
+        provisionInfo: Org_Apache_Beam_Model_FnExecution_V1_ProvisionInfo?,
         logger: Logger
     ) {
         self.id = id
@@ -80,7 +82,7 @@ public final class SDKWorker: Sendable {
         var logger = logger
         logger[metadataKey: "worker"] = "\(id)"
         self.logger = logger
-        var info = registry.provisionInfo
+        var info = provisionInfo ?? registry.provisionInfo
         info.controlEndpoint = .with { $0.url = registry.endpoint }
         info.loggingEndpoint = .with { $0.url = registry.endpoint }
         info.artifactEndpoint = .with { $0.url = registry.endpoint }
@@ -89,6 +91,12 @@ public final class SDKWorker: Sendable {
     }
 
     // MARK: Public API
+
+    /// Where this harness's log entries go (the job it works for); the server's sink when nil.
+    public var logSink: FnLogSink? {
+        get { sink.withLock { $0 } }
+        set { sink.withLock { $0 = newValue } }
+    }
 
     /// Registers descriptors with this server (so harnesses can fetch them)
     /// and with this harness (RegisterRequest).
@@ -109,12 +117,13 @@ public final class SDKWorker: Sendable {
         inputs: [BundleInput],
         timers: [BundleTimerInput] = [],
         cacheTokens: [Org_Apache_Beam_Model_FnExecution_V1_ProcessBundleRequest.CacheToken] = [],
-        stateHandler: any BundleStateHandler = NoStateHandler()
+        stateHandler: any BundleStateHandler = NoStateHandler(),
+        instructionID: String? = nil
     ) async throws -> BundleResult {
         guard let registered = registry.descriptor(id: descriptorID) else {
             throw WorkerError.unknownDescriptor(descriptorID)
         }
-        let instructionID = registry.newInstructionID()
+        let instructionID = instructionID ?? registry.newInstructionID()
         let request = InstructionRequest.with {
             $0.instructionID = instructionID
             $0.processBundle = .with {
@@ -148,6 +157,34 @@ public final class SDKWorker: Sendable {
         } onCancel: {
             abandon(instructionID)
         }
+    }
+
+    /// A fresh instruction id for `processBundle`, for callers that must know
+    /// it before the bundle starts (to split it or poll its progress).
+    public func newInstructionID() -> String {
+        registry.newInstructionID()
+    }
+
+    /// Asks the running bundle `instructionID` to split off `fraction` of the
+    /// work it has not done yet on its input `transformID` (of
+    /// `estimatedElements` elements). The response's channel splits and
+    /// primary/residual roots say what the bundle gave up.
+    public func split(
+        instructionID: String, transformID: String, fraction: Double, estimatedElements: Int
+    ) async throws -> Org_Apache_Beam_Model_FnExecution_V1_ProcessBundleSplitResponse {
+        let response = try await instruct(.processBundleSplit(.with {
+            $0.instructionID = instructionID
+            $0.desiredSplits[transformID] = .with {
+                $0.fractionOfRemainder = fraction
+                $0.estimatedInputElements = Int64(estimatedElements)
+            }
+        }))
+        return response.processBundleSplit
+    }
+
+    /// The running bundle's progress: monitoring infos so far (short ids in `monitoring_data`).
+    public func progress(instructionID: String) async throws -> Org_Apache_Beam_Model_FnExecution_V1_ProcessBundleProgressResponse {
+        try await instruct(.processBundleProgress(.with { $0.instructionID = instructionID })).processBundleProgress
     }
 
     /// Resolves short monitoring ids (the keys of `monitoring_data`) to full MonitoringInfos.

@@ -166,18 +166,26 @@ extension Scheduler {
         runtime.begin(bundle: bundle.id, hold: bundle.hold, lanes: bundle.lanes)
         busySlots[stage.environmentID, default: 0] += 1
         inFlightTotal += 1
+        let handle = BundleHandle(input: bundle.input)
+        // Splitting hands part of a bundle's input to another; a keyed stage's lanes forbid that.
+        let splittable = !stage.isKeyed && bundle.timers.isEmpty && runtime.inputCoder.isKnown
+            && bundle.input.elementOffsets?.isEmpty == false
+        running[bundle.id] = RunningBundle(bundle: bundle, handle: handle, splittable: splittable)
         let sides = Result { try sideInputs(for: stage) }
-        let (runner, userState) = (bundles, self.userState)
+        let sideTokens = sideInputTokens(for: stage)
+        let (runner, userState, id, timers) = (bundles, self.userState, bundle.id, bundle.timers)
         group.addTask {
-            let ran = try await runner.run(stage, input: bundle.input, timers: bundle.timers,
-                                           sideInputs: try sides.get(), userState: userState)
-            return .bundle(bundle, ran)
+            let ran = try await runner.run(stage, handle: handle, timers: timers, sideInputs: try sides.get(),
+                                           sideInputTokens: sideTokens, userState: userState)
+            return .bundle(id, ran)
         }
     }
 
     /// Commits a finished bundle: its outputs to their PCollections, its
     /// timers and residuals to the stage; then finalizes it.
-    func complete(_ bundle: LaunchedBundle, _ ran: RanBundle) async throws {
+    func complete(_ id: Int, _ ran: RanBundle) async throws {
+        guard let bundle = running.removeValue(forKey: id)?.bundle else { return }
+        noSplitBefore[id] = nil
         let node = nodes[bundle.node]
         guard case .stage(let runtime) = node.kind else { return }
         let stage = runtime.stage
@@ -202,6 +210,14 @@ extension Scheduler {
         }
         try await bundles.finalize(ran)
     }
+}
+
+/// A bundle in flight: what was launched, the handle its task runs it
+/// through, and whether it may be split.
+struct RunningBundle {
+    let bundle: LaunchedBundle
+    let handle: BundleHandle
+    let splittable: Bool
 }
 
 /// A bundle the scheduler started: which step, what it carries, what it

@@ -31,6 +31,16 @@ extension Scheduler {
         return counts
     }
 
+    /// Cache tokens for the side inputs' current contents.
+    func sideInputTokens(for stage: FusedStage) -> [StateCacheTokens.CacheToken] {
+        stage.sideInputs.compactMap { binding in
+            sideInputs[binding.pcollection].map {
+                StateCacheTokens.sideInput(transformID: binding.transformID, localName: binding.localName,
+                                           pcollection: binding.pcollection, version: $0.version)
+            }
+        }
+    }
+
     func sideInputs(for stage: FusedStage) throws -> [BundleStateServer.SideInputKey: BundleStateServer.SideInput] {
         var bound: [BundleStateServer.SideInputKey: BundleStateServer.SideInput] = [:]
         for binding in stage.sideInputs {

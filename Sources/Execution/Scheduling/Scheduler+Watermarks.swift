@@ -77,11 +77,13 @@ extension Scheduler {
         runtime.stateExpiredThrough = watermark
         for stateful in stage.statefulTransforms {
             let windowCoder = stateful.windowCoder
-            userState.expire(transformID: stateful.transformID, windowsEndingBefore: watermark,
-                             allowedLateness: stateful.allowedLateness) { bytes in
+            let removed = userState.expire(transformID: stateful.transformID, windowsEndingBefore: watermark,
+                                           allowedLateness: stateful.allowedLateness) { bytes in
                 var reader = ByteReader(bytes)
                 return (try? windowCoder.decodeWindow(&reader))?.maxTimestamp
             }
+            // Harnesses may have cached what was just cleared.
+            if removed > 0 { bundles.cacheTokens.invalidateAll() }
         }
     }
 
@@ -90,8 +92,7 @@ extension Scheduler {
         let keys = runtime.grouping.windowsToMerge()
         guard !keys.isEmpty else { return }
         let merging = CustomWindowMerging(merge: merge)
-        let result = try await bundles.run(merge.stage, input: try merging.request(keys), timers: [], sideInputs: [:],
-                                           userState: userState).result
+        let result = try await bundles.run(merge.stage, input: try merging.request(keys), userState: userState).result
         let sink = merge.stage.outputs[0].transformID
         for (index, merges) in try merging.results(result.outputs[sink] ?? [], keyCount: keys.count) {
             try runtime.grouping.merge(key: keys[index].key, merges)

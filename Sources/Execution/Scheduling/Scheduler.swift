@@ -1,6 +1,7 @@
 import BeamCore
 import Engine
 import Foundation
+import Logging
 import Planner
 import Worker
 
@@ -37,6 +38,16 @@ final class Scheduler {
     var nextBundleID = 0
     /// Wall-clock millis of the wake-up tasks not yet returned.
     var pendingWakes: Set<Int64> = []
+    /// Bundles in flight, by id.
+    var running: [Int: RunningBundle] = [:]
+    /// Bundles with a split request outstanding; a bundle that finishes meanwhile waits here for its outcome.
+    var splitting: Set<Int> = []
+    var finishedWhileSplitting: [Int: RanBundle] = [:]
+    /// Bundles whose last split gave nothing are not asked again before this wall-clock time.
+    var noSplitBefore: [Int: Int64] = [:]
+    /// Splits that handed work to another bundle, for the job's closing message.
+    var splitCount = 0
+    let logger: Logger
     let sizing: BundleSizing
 
     /// One plan step with its watermarks.
@@ -54,11 +65,16 @@ final class Scheduler {
         var outputWatermark = BeamTime.minTimestamp
 
         init(_ kind: Kind) { self.kind = kind }
+
+        var stageRuntime: StageRuntime? {
+            if case .stage(let runtime) = kind { runtime } else { nil }
+        }
     }
 
     init(plan: ExecutionPlan, streaming: Bool, bundles: StageBundleRunner, userState: UserStateStore,
-         slots: [String: Int], sizing: BundleSizing) throws {
+         slots: [String: Int], sizing: BundleSizing, logger: Logger) throws {
         self.plan = plan
+        self.logger = logger
         self.slots = slots
         self.sizing = sizing
         self.streaming = streaming
@@ -138,7 +154,9 @@ final class Scheduler {
 
     /// What a bundle task reports back to the loop.
     enum Completion: Sendable {
-        case bundle(LaunchedBundle, RanBundle)
+        case bundle(Int, RanBundle)
+        /// A split request of a running bundle was answered.
+        case split(Int, Result<BundleHandle.Split?, any Error>)
         /// A processing-time deadline (wall-clock millis) may have come.
         case wake(Int64)
     }
@@ -156,6 +174,7 @@ final class Scheduler {
                 try await updateWatermarks()
                 releaseFinishedSideInputs()
                 try launchBundles(into: &group)
+                requestSplits(into: &group)
                 if inFlightTotal == 0 {
                     if try applyNextTestStreamEvent() { continue }
                     if isDone { return }
@@ -166,8 +185,15 @@ final class Scheduler {
                 }
                 if let deadline { scheduleWake(in: deadline, group: &group) }
                 switch try await group.next() {
-                case .bundle(let launched, let ran)?:
-                    try await complete(launched, ran)
+                case .bundle(let id, let ran)?:
+                    if splitting.contains(id) {
+                        finishedWhileSplitting[id] = ran
+                    } else {
+                        try await complete(id, ran)
+                    }
+                case .split(let id, let outcome)?:
+                    try apply(outcome, ofBundle: id)
+                    if let ran = finishedWhileSplitting.removeValue(forKey: id) { try await complete(id, ran) }
                 case .wake(let at)?:
                     pendingWakes.remove(at)
                 case nil:
@@ -215,6 +241,13 @@ final class Scheduler {
                 if !clock.isTestOwned, let due = runtime.grouping.nextProcessingTimeDeadline { waits.append(due - now) }
             default:
                 continue
+            }
+        }
+        // A bundle that refused to split is asked again while a worker is idle.
+        for (id, retry) in noSplitBefore where running[id] != nil && !splitting.contains(id) {
+            if let stage = running[id].flatMap({ nodes[$0.bundle.node].stageRuntime?.stage }),
+               idleSlots(stage.environmentID) > 0 {
+                waits.append(retry - wallNow)
             }
         }
         return waits.min().map { max(0, $0) }

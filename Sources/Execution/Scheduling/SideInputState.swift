@@ -18,6 +18,8 @@ final class SideInputState {
     private let windowFn: WindowFnSpec?
     private var chunks: [[UInt8]] = []
     private var materialized: BundleStateServer.SideInput?
+    /// Changes with every append: part of the side input's cache token.
+    private(set) var version = 0
     /// Every stage reading it is done: its data is dropped.
     private(set) var isReleased = false
 
@@ -30,6 +32,7 @@ final class SideInputState {
         guard !isReleased else { return }
         chunks.append(chunk)
         materialized = nil
+        version += 1
     }
 
     func release() {

@@ -13,39 +13,58 @@ struct StageBundleRunner: Sendable {
     let workers: WorkerSet
     let settings: ExecutionSettings
     let metrics: MetricsAggregator
+    let cacheTokens: StateCacheTokens
 
     /// User state writes of an attempt are kept in a transaction, committed
     /// only when the bundle succeeds, so a retried bundle does not repeat them.
-    func run(_ stage: FusedStage, input: BundleInput, timers: [BundleTimerInput],
+    /// The bundle's input comes from `handle`, which splits may shrink while it runs.
+    /// `sideInputTokens` name the versions of the side inputs the bundle reads.
+    func run(_ stage: FusedStage, handle: BundleHandle, timers: [BundleTimerInput],
              sideInputs: [BundleStateServer.SideInputKey: BundleStateServer.SideInput],
+             sideInputTokens: [StateCacheTokens.CacheToken] = [],
              userState: UserStateStore) async throws -> RanBundle {
         var attempt = 1
+        defer { handle.finish() }
         while true {
+            await handle.settled()
             let worker = try await workers.acquire(stage.environmentID)
             let transaction = userState.transaction()
+            let instructionID = worker.newInstructionID()
+            let input = handle.begin(worker: worker, instructionID: instructionID)
+            var tokens = sideInputTokens
+            if stage.usesUserState { tokens.append(cacheTokens.userState(workerID: worker.id)) }
             do {
                 let result = try await worker.processBundle(
-                    descriptorID: stage.id, inputs: [input], timers: timers,
-                    stateHandler: BundleStateServer(sideInputs: sideInputs, userState: transaction))
+                    descriptorID: workers.descriptorID(of: stage), inputs: [input], timers: timers,
+                    cacheTokens: tokens,
+                    stateHandler: BundleStateServer(sideInputs: sideInputs, userState: transaction),
+                    instructionID: instructionID)
                 await workers.release(worker)
+                cacheTokens.committed(workerID: worker.id, wroteState: transaction.hasWrites)
                 transaction.commit()
                 metrics.add(result.response.monitoringInfos)
                 job.updateMetrics(metrics.results)
                 return RanBundle(result: result, worker: worker)
             } catch WorkerError.workerDied(let reason) where attempt < settings.bundleAttempts && !Task.isCancelled {
                 await workers.release(worker)
+                cacheTokens.failed(workerID: worker.id)
                 attempt += 1
                 job.post("SDK worker \(worker.id) died while running \(stage.displayName) (\(reason)); replacing it and retrying the bundle (attempt \(attempt) of \(settings.bundleAttempts))",
                          importance: .jobMessageWarning)
                 try await workers.replace(worker, in: stage.environmentID)
             } catch let error as WorkerError {
                 await workers.release(worker)
+                cacheTokens.failed(workerID: worker.id)
                 throw ExecutionError("\(stage.displayName) failed: \(error)")
             } catch {
                 await workers.release(worker)
                 throw error
             }
         }
+    }
+
+    func run(_ stage: FusedStage, input: BundleInput, userState: UserStateStore) async throws -> RanBundle {
+        try await run(stage, handle: BundleHandle(input: input), timers: [], sideInputs: [:], userState: userState)
     }
 
     /// Bundle finalization callbacks run only after the bundle's output is

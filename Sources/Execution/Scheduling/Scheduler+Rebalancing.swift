@@ -1,0 +1,84 @@
+import BeamCore
+import Foundation
+import Planner
+import Worker
+
+// Dynamic work rebalancing: a worker with nothing to run takes over part of
+// a running bundle. The bundle is asked to split (ProcessBundleSplitRequest);
+// what it gives up — input elements it has not started, and the residual
+// restriction of a splittable element in progress — is queued again and
+// runs as new bundles on the idle workers.
+
+extension Scheduler {
+    /// How long a bundle that kept all its work is left alone before it is asked again.
+    static let splitRetryMillis: Int64 = 250
+
+    /// Asks running bundles to split while their environment has idle
+    /// workers that nothing else can use: one request per idle worker,
+    /// oldest bundles first, at most one outstanding per bundle.
+    func requestSplits(into group: inout ThrowingTaskGroup<Completion, any Error>) {
+        let now = ProcessingClock.wallMillis
+        var idleByEnvironment: [String: Int] = [:]
+        for environmentID in slots.keys {
+            idleByEnvironment[environmentID] = idleSlots(environmentID)
+        }
+        for id in splitting {
+            guard let environment = environment(ofBundle: id) else { continue }
+            idleByEnvironment[environment, default: 0] -= 1
+        }
+        for id in running.keys.sorted() {
+            guard let candidate = running[id], candidate.splittable, !splitting.contains(id),
+                  (noSplitBefore[id] ?? 0) <= now, let environment = environment(ofBundle: id),
+                  idleByEnvironment[environment, default: 0] > 0 else { continue }
+            idleByEnvironment[environment, default: 0] -= 1
+            splitting.insert(id)
+            let idle = max(1, idleSlots(environment))
+            // Keep an even share: with k idle workers the running bundle keeps 1/(k+1) of what is left.
+            let fraction = Double(idle) / Double(idle + 1)
+            let handle = candidate.handle
+            let residualTransform = stage(ofBundle: id)?.residualTransformID
+            group.addTask {
+                do {
+                    return .split(id, .success(try await handle.split(fraction: fraction, residualTransformID: residualTransform)))
+                } catch {
+                    return .split(id, .failure(error))
+                }
+            }
+        }
+    }
+
+    /// Queues what a split took off bundle `id`.
+    func apply(_ outcome: Result<BundleHandle.Split?, any Error>, ofBundle id: Int) throws {
+        splitting.remove(id)
+        guard let bundle = running[id]?.bundle, case .stage(let runtime) = nodes[bundle.node].kind else { return }
+        guard case .success(let split?) = outcome else {
+            if case .failure(let error) = outcome {
+                logger.debug("split request failed", metadata: ["bundle": "\(id)", "error": "\(error)"])
+            }
+            noSplitBefore[id] = ProcessingClock.wallMillis + Self.splitRetryMillis
+            return
+        }
+        for element in split.requeued {
+            try runtime.deliver(element, hold: bundle.hold)
+        }
+        let node = nodes[bundle.node]
+        for residual in split.residuals {
+            let estimate = residual.application.outputWatermarks.values.map(\.millis).min()
+            runtime.addResidual(.init(data: [UInt8](residual.application.element),
+                                      resumeAt: ProcessingClock.wallMillis + max(0, residual.requestedTimeDelay.millis),
+                                      hold: estimate.map { max($0, node.outputWatermark) } ?? bundle.hold))
+        }
+        splitCount += 1
+        logger.debug("bundle split", metadata: ["bundle": "\(id)", "stage": "\(runtime.stage.id)",
+                                                "requeued": "\(split.requeued.count)", "residuals": "\(split.residuals.count)"])
+    }
+
+    private func stage(ofBundle id: Int) -> FusedStage? {
+        guard let bundle = running[id]?.bundle, case .stage(let runtime) = nodes[bundle.node].kind else { return nil }
+        return runtime.stage
+    }
+
+    private func environment(ofBundle id: Int) -> String? {
+        stage(ofBundle: id)?.environmentID
+    }
+}

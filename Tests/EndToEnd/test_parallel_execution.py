@@ -1,0 +1,91 @@
+"""Parallel execution on several SDK workers, with the real Beam Python SDK as
+client and harness (PROCESS workers: separate harness processes, told apart
+by the pid each element reports): work spread over workers and rebalanced by
+splitting a running bundle, keyed state and timers exactly as on Beam's
+DirectRunner, warm harnesses reused by the next job."""
+import os
+import time
+
+import apache_beam as beam
+import pytest
+from apache_beam.coders import VarIntCoder
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.transforms.timeutil import TimeDomain
+from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec, TimerSpec, on_timer
+
+from job_server import portable_options
+from test_batch_pipelines import run_and_collect
+
+
+def process_options(job_server, *extra):
+    return portable_options(job_server.endpoint, "PROCESS") + ["--sdk_worker_parallelism=2", *extra]
+
+
+def tag_with_pid(line):
+    # A little work per line, so the single read is still running when the other worker goes idle.
+    time.sleep(0.004)
+    return os.getpid(), len(line)
+
+
+def test_one_file_read_is_rebalanced_onto_both_workers(job_server, tmp_path):
+    # Under 1 MB: Beam's ReadFromText makes ONE initial restriction of it, so only
+    # splitting the running bundle lets the second worker help.
+    path = tmp_path / "input.txt"
+    path.write_text("".join(f"{index:06d} " + "x" * 200 + "\n" for index in range(1500)))
+    out = str(tmp_path / "pids")
+    with beam.Pipeline(options=PipelineOptions(process_options(job_server))) as p:
+        (p | beam.io.ReadFromText(str(path)) | beam.Map(tag_with_pid)
+         | beam.combiners.Count.PerKey() | beam.MapTuple(lambda pid, n: f"{pid} {n}") | beam.io.WriteToText(out))
+    counts = {}
+    for name in os.listdir(tmp_path):
+        if name.startswith("pids"):
+            for line in open(tmp_path / name):
+                pid, n = line.split()
+                counts[int(pid)] = int(n)
+    assert sum(counts.values()) == 1500, "every line read exactly once"
+    assert len(counts) == 2, f"both workers read part of the one file: {counts}"
+
+
+class CountAndFlush(beam.DoFn):
+    """Per key: a bag of values and a running count; an event-time timer at
+    the end of the window emits them (timers and state on every key)."""
+    VALUES = BagStateSpec("values", VarIntCoder())
+    COUNT = ReadModifyWriteStateSpec("count", VarIntCoder())
+    FLUSH = TimerSpec("flush", TimeDomain.WATERMARK)
+
+    def process(self, kv, window=beam.DoFn.WindowParam, values=beam.DoFn.StateParam(VALUES),
+                count=beam.DoFn.StateParam(COUNT), flush=beam.DoFn.TimerParam(FLUSH)):
+        values.add(kv[1])
+        count.write((count.read() or 0) + 1)
+        flush.set(window.end)
+
+    @on_timer(FLUSH)
+    def on_flush(self, key=beam.DoFn.KeyParam, values=beam.DoFn.StateParam(VALUES),
+                 count=beam.DoFn.StateParam(COUNT)):
+        yield key, count.read(), sum(values.read())
+
+
+def many_keys_stateful(p, folder):
+    return (p | beam.Create(range(20000)) | beam.Map(lambda i: (f"k{i % 500}", i))
+            | beam.Reshuffle() | beam.ParDo(CountAndFlush()))
+
+
+@pytest.mark.parametrize("cache", ["no cache", "state cache"])
+def test_stateful_dofn_over_many_keys_matches_direct_runner(job_server, tmp_path, cache):
+    extra = ["--max_cache_memory_usage_mb=16"] if cache == "state cache" else []
+    expected = run_and_collect(many_keys_stateful, ["--runner=DirectRunner"], str(tmp_path / "direct"))
+    actual = run_and_collect(many_keys_stateful, process_options(job_server, *extra), str(tmp_path / "ours"))
+    assert len(expected) == 500
+    assert actual == expected
+
+
+def pids_of_job(job_server, folder):
+    return set(run_and_collect(lambda p, _: p | beam.Create(range(40)) | beam.Reshuffle()
+                               | beam.Map(lambda _: os.getpid()) | beam.Distinct(),
+                               process_options(job_server), folder))
+
+
+def test_next_job_reuses_warm_workers(job_server, tmp_path):
+    first = pids_of_job(job_server, str(tmp_path / "first"))
+    second = pids_of_job(job_server, str(tmp_path / "second"))
+    assert second and second <= first, f"the second job ran on the first job's harnesses: {first} then {second}"
