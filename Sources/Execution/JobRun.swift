@@ -37,16 +37,19 @@ struct JobRun {
         let count = settings.workerBudget.grant(wanted: workerCount.maximum ?? settings.workerBudget.maxWorkers,
                                                 environments: environments)
         defer { settings.workerBudget.release(count, environments: environments) }
+        // Autoscaled jobs start small (`--num_workers`, else 1) and grow with their backlog.
+        let initial = workerCount.autoscaling ? min(count, workerCount.initial ?? 1) : count
         let workers = WorkerSet(pool: settings.workerPool, server: server, plan: plan, jobID: job.id,
                                 provisionInfo: provisionInfo(), logSink: { [job] entry in JobRun.forward(entry, to: job) },
-                                timeout: settings.workerStartTimeout, perEnvironment: count)
+                                timeout: settings.workerStartTimeout, perEnvironment: initial)
         do {
             try await withTaskCancellationHandler {
                 try await workers.startAll()
                 job.transition(to: .running)
                 let warm = await workers.warmCount
-                job.post("Running \(plan.steps.count) steps (\(plan.stages.count) fused stages) on \(environments) SDK environment(s), \(count) worker(s) each\(warm > 0 ? " (\(warm) warm, reused from an earlier job)" : "")\(loopbackNote(count))")
-                try await schedule(workers)
+                let scaling = workerCount.autoscaling && count > initial ? ", autoscaling up to \(count)" : ""
+                job.post("Running \(plan.steps.count) steps (\(plan.stages.count) fused stages) on \(environments) SDK environment(s), \(initial) worker(s) each\(scaling)\(warm > 0 ? " (\(warm) warm, reused from an earlier job)" : "")\(loopbackNote(count))")
+                try await schedule(workers, maximum: count)
             } onCancel: {
                 // Bundles end with their worker: stopping the workers unblocks a cancelled job.
                 Task { await workers.stopAll() }
@@ -94,13 +97,16 @@ struct JobRun {
         }
     }
 
-    private func schedule(_ workers: WorkerSet) async throws {
+    private func schedule(_ workers: WorkerSet, maximum: Int) async throws {
         let bundles = StageBundleRunner(job: job, workers: workers, settings: settings, metrics: metrics,
                                         cacheTokens: StateCacheTokens(jobID: job.id))
         let count = workers.perEnvironment
         let slots = Dictionary(uniqueKeysWithValues: plan.environments.keys.map { ($0, count) })
         let scheduler = try Scheduler(plan: plan, streaming: isStreaming, bundles: bundles, userState: userState,
-                                      slots: slots, sizing: settings.bundleSizing, logger: logger)
+                                      slots: slots,
+                                      autoscaling: workerCount.autoscaling && maximum > count
+                                          ? AutoscalingPolicy(maximum: maximum, keepWarm: keepWarm) : nil,
+                                      sizing: settings.bundleSizing, logger: logger)
         try await scheduler.run()
     }
 

@@ -16,6 +16,7 @@ actor WorkerSet {
     private let provisionInfo: ProvisionInfo
     private let logSink: FnLogSink
     private let timeout: Duration
+    /// Workers per environment at the start; autoscaling adds and retires them later.
     let perEnvironment: Int
     private var pools: [String: [Member]] = [:]
     private var started = 0
@@ -57,6 +58,22 @@ actor WorkerSet {
             }
             try await group.waitForAll()
         }
+    }
+
+    /// Starts one more worker for `environmentID` (autoscaling up).
+    func addWorker(_ environmentID: String) async throws {
+        _ = try await start(environmentID)
+    }
+
+    /// Takes an idle worker of `environmentID` out of the job (autoscaling
+    /// down) and gives it back to the server's pool; false if none is idle.
+    func retireIdleWorker(_ environmentID: String, keepWarm: Duration) -> Bool {
+        guard let members = pools[environmentID], members.count > 1,
+              let index = members.lastIndex(where: { $0.bundles == 0 }) else { return false }
+        let worker = members[index].worker
+        pools[environmentID]?.remove(at: index)
+        Task { [pool] in await pool.giveBack(worker, keepFor: keepWarm) }
+        return true
     }
 
     /// The environment's least busy live worker, counted as running one more

@@ -89,3 +89,25 @@ def test_next_job_reuses_warm_workers(job_server, tmp_path):
     first = pids_of_job(job_server, str(tmp_path / "first"))
     second = pids_of_job(job_server, str(tmp_path / "second"))
     assert second and second <= first, f"the second job ran on the first job's harnesses: {first} then {second}"
+
+
+def busy_for_burst(element, burst_until):
+    # The first seconds of the stream carry a burst of work; the rest is light.
+    if time.time() < burst_until:
+        time.sleep(0.4)
+    return 1
+
+
+def test_autoscaling_grows_for_a_burst_and_shrinks_when_idle(job_server):
+    from apache_beam.transforms.periodicsequence import PeriodicImpulse
+    start = time.time()
+    options = process_options(job_server, "--streaming")
+    p = beam.Pipeline(options=PipelineOptions(options))
+    (p | PeriodicImpulse(start_timestamp=start, stop_timestamp=start + 18, fire_interval=0.1)
+     | beam.Reshuffle() | beam.Map(busy_for_burst, burst_until=start + 3))
+    result = p.run()
+    result.wait_until_finish()
+    texts = [m.message_response.message_text for m in result._messages if m.HasField("message_response")]
+    assert any("1 worker(s) each, autoscaling up to 2" in text for text in texts), texts
+    assert any("Scaled environment" in text and "to 2 workers" in text for text in texts), texts
+    assert any("down to 1 worker:" in text for text in texts), texts

@@ -31,7 +31,9 @@ final class Scheduler {
     let userState: UserStateStore
     let streaming: Bool
     /// Bundles each environment may have in flight: its worker count.
-    let slots: [String: Int]
+    var slots: [String: Int]
+    /// When and how the worker counts change; nil pins them.
+    var autoscaling: AutoscalingState?
     /// Bundles in flight per environment.
     var busySlots: [String: Int] = [:]
     var inFlightTotal = 0
@@ -72,10 +74,11 @@ final class Scheduler {
     }
 
     init(plan: ExecutionPlan, streaming: Bool, bundles: StageBundleRunner, userState: UserStateStore,
-         slots: [String: Int], sizing: BundleSizing, logger: Logger) throws {
+         slots: [String: Int], autoscaling: AutoscalingPolicy? = nil, sizing: BundleSizing, logger: Logger) throws {
         self.plan = plan
         self.logger = logger
         self.slots = slots
+        self.autoscaling = autoscaling.map { AutoscalingState(policy: $0) }
         self.sizing = sizing
         self.streaming = streaming
         self.bundles = bundles
@@ -157,6 +160,8 @@ final class Scheduler {
         case bundle(Int, RanBundle)
         /// A split request of a running bundle was answered.
         case split(Int, Result<BundleHandle.Split?, any Error>)
+        /// A worker started for an environment (autoscaling up), or failed to.
+        case scaledUp(String, Result<Void, any Error>)
         /// A processing-time deadline (wall-clock millis) may have come.
         case wake(Int64)
     }
@@ -175,6 +180,7 @@ final class Scheduler {
                 releaseFinishedSideInputs()
                 try launchBundles(into: &group)
                 requestSplits(into: &group)
+                await autoscale(into: &group)
                 if inFlightTotal == 0 {
                     if try applyNextTestStreamEvent() { continue }
                     if isDone { return }
@@ -196,6 +202,8 @@ final class Scheduler {
                     if let ran = finishedWhileSplitting.removeValue(forKey: id) { try await complete(id, ran) }
                 case .wake(let at)?:
                     pendingWakes.remove(at)
+                case .scaledUp(let environmentID, let outcome)?:
+                    scaled(environmentID, outcome)
                 case nil:
                     continue
                 }
@@ -243,6 +251,7 @@ final class Scheduler {
                 continue
             }
         }
+        if let due = nextAutoscalingCheck { waits.append(due - wallNow) }
         // A bundle that refused to split is asked again while a worker is idle.
         for (id, retry) in noSplitBefore where running[id] != nil && !splitting.contains(id) {
             if let stage = running[id].flatMap({ nodes[$0.bundle.node].stageRuntime?.stage }),

@@ -1,0 +1,119 @@
+import Foundation
+import Planner
+
+// Autoscaling: an environment's worker count grows while its workers are all
+// busy and work waits (queued input, or a running bundle that could be split
+// onto another worker) for longer than `scaleUpAfter`, up to the job's
+// maximum; it shrinks one worker at a time after `coolDown` with a worker idle
+// and nothing queued. Each decision is a job message with its reason.
+
+/// How a job's worker counts follow its backlog.
+struct AutoscalingPolicy: Sendable {
+    /// Workers per environment the job may grow to.
+    var maximum: Int
+    var scaleUpAfter: Duration = .seconds(1)
+    var coolDown: Duration = .seconds(5)
+    /// How long a retired worker waits in the server's pool for another job.
+    var keepWarm: Duration = .seconds(5)
+}
+
+/// The autoscaler's memory: since when each environment has been saturated
+/// or had an idle worker, and which are starting a worker now.
+struct AutoscalingState {
+    let policy: AutoscalingPolicy
+    var saturatedSince: [String: Int64] = [:]
+    var idleSince: [String: Int64] = [:]
+    var starting: Set<String> = []
+    /// Environments whose worker failed to start: not grown again.
+    var capped: Set<String> = []
+}
+
+extension Scheduler {
+    func autoscale(into group: inout ThrowingTaskGroup<Completion, any Error>) async {
+        guard var state = autoscaling else { return }
+        defer { autoscaling = state }
+        let now = ProcessingClock.wallMillis
+        for environmentID in slots.keys.sorted() {
+            let workers = slots[environmentID] ?? 1
+            let busy = busySlots[environmentID] ?? 0
+            let queued = queuedBytes(environmentID)
+            let splittable = running.values.contains { $0.splittable && stageEnvironment($0) == environmentID }
+            if busy >= workers && (queued > 0 || splittable) {
+                state.idleSince[environmentID] = nil
+                let since = state.saturatedSince[environmentID] ?? now
+                state.saturatedSince[environmentID] = since
+                guard now - since >= state.policy.scaleUpAfter.millis, workers < state.policy.maximum,
+                      !state.starting.contains(environmentID), !state.capped.contains(environmentID) else { continue }
+                state.starting.insert(environmentID)
+                state.saturatedSince[environmentID] = nil
+                let backlog = queued > 0 ? "\(Self.describe(bytes: queued)) queued" : "a running bundle can be split"
+                bundles.job.post("Scaling environment \(environmentID) to \(workers + 1) workers: \(busy) of \(workers) busy, \(backlog)")
+                let workerSet = bundles.workers
+                group.addTask {
+                    do {
+                        try await workerSet.addWorker(environmentID)
+                        return .scaledUp(environmentID, .success(()))
+                    } catch {
+                        return .scaledUp(environmentID, .failure(error))
+                    }
+                }
+            } else if busy < workers && queued == 0 && workers > 1 {
+                state.saturatedSince[environmentID] = nil
+                let since = state.idleSince[environmentID] ?? now
+                state.idleSince[environmentID] = since
+                guard now - since >= state.policy.coolDown.millis else { continue }
+                state.idleSince[environmentID] = nil
+                if await bundles.workers.retireIdleWorker(environmentID, keepWarm: state.policy.keepWarm) {
+                    slots[environmentID] = workers - 1
+                    bundles.job.post("Scaled environment \(environmentID) down to \(workers - 1) worker\(workers - 1 == 1 ? "" : "s"): \(workers - busy) idle for \(state.policy.coolDown) with nothing queued")
+                }
+            } else {
+                state.saturatedSince[environmentID] = nil
+                state.idleSince[environmentID] = nil
+            }
+        }
+    }
+
+    func scaled(_ environmentID: String, _ outcome: Result<Void, any Error>) {
+        autoscaling?.starting.remove(environmentID)
+        switch outcome {
+        case .success:
+            slots[environmentID, default: 1] += 1
+            bundles.job.post("Scaled environment \(environmentID) to \(slots[environmentID] ?? 1) workers")
+        case .failure(let error):
+            autoscaling?.capped.insert(environmentID)
+            bundles.job.post("Could not start another SDK worker for environment \(environmentID) (\(error)); keeping \(slots[environmentID] ?? 1)",
+                             importance: .jobMessageWarning)
+        }
+    }
+
+    /// When the autoscaler next has a decision to make, in wall-clock millis.
+    var nextAutoscalingCheck: Int64? {
+        guard let state = autoscaling else { return nil }
+        let ups = state.saturatedSince.values.map { $0 + state.policy.scaleUpAfter.millis }
+        let downs = state.idleSince.values.map { $0 + state.policy.coolDown.millis }
+        return (ups + downs).min()
+    }
+
+    private func queuedBytes(_ environmentID: String) -> Int {
+        nodes.reduce(0) { total, node in
+            guard let runtime = node.stageRuntime, runtime.stage.environmentID == environmentID else { return total }
+            return total + runtime.pendingBytes + runtime.dueResidualCount(wallNow: ProcessingClock.wallMillis)
+        }
+    }
+
+    private func stageEnvironment(_ bundle: RunningBundle) -> String? {
+        nodes[bundle.bundle.node].stageRuntime?.stage.environmentID
+    }
+
+    static func describe(bytes: Int) -> String {
+        bytes >= 1 << 20 ? String(format: "%.1f MB", Double(bytes) / 1e6) : "\(bytes) bytes"
+    }
+}
+
+extension Duration {
+    var millis: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+    }
+}
