@@ -35,7 +35,7 @@ extension Scheduler {
     func sideInputTokens(for stage: FusedStage) -> [StateCacheTokens.CacheToken] {
         stage.sideInputs.compactMap { binding in
             sideInputs[binding.pcollection].map {
-                StateCacheTokens.sideInput(transformID: binding.transformID, localName: binding.localName,
+                bundles.cacheTokens.sideInput(transformID: binding.transformID, localName: binding.localName,
                                            pcollection: binding.pcollection, version: $0.version)
             }
         }

@@ -62,14 +62,15 @@ final class StateCacheTokens: Sendable {
         }
     }
 
-    /// The token of one side input's contents at `version`.
-    static func sideInput(transformID: String, localName: String, pcollection: String, version: Int) -> CacheToken {
+    /// The token of one side input's contents at `version`. Harnesses outlive
+    /// jobs (warm workers), so the job is part of it.
+    func sideInput(transformID: String, localName: String, pcollection: String, version: Int) -> CacheToken {
         .with {
             $0.sideInput = .with {
                 $0.transformID = transformID
                 $0.sideInputID = localName
             }
-            $0.token = Data("side/\(pcollection)/\(version)".utf8)
+            $0.token = Data("\(jobID)/side/\(pcollection)/\(version)".utf8)
         }
     }
 }
