@@ -98,8 +98,9 @@ struct JobRun {
     }
 
     private func schedule(_ workers: WorkerSet, maximum: Int) async throws {
+        let progress = BundleProgress(metrics: metrics, job: job)
         let bundles = StageBundleRunner(job: job, workers: workers, settings: settings, metrics: metrics,
-                                        cacheTokens: StateCacheTokens(jobID: job.id))
+                                        cacheTokens: StateCacheTokens(jobID: job.id), progress: progress)
         let count = workers.perEnvironment
         let slots = Dictionary(uniqueKeysWithValues: plan.environments.keys.map { ($0, count) })
         let scheduler = try Scheduler(plan: plan, streaming: isStreaming, bundles: bundles, userState: userState,
@@ -107,8 +108,14 @@ struct JobRun {
                                       autoscaling: workerCount.autoscaling && maximum > count
                                           ? AutoscalingPolicy(maximum: maximum, keepWarm: keepWarm) : nil,
                                       sizing: settings.bundleSizing, logger: logger)
+        // Running bundles report progress while the scheduler waits for them.
+        let poller = Task { await progress.run(every: Self.progressInterval) }
+        defer { poller.cancel() }
         try await scheduler.run()
+        scheduler.postSummary()
     }
+
+    static let progressInterval: Duration = .seconds(1)
 
     /// SDK warnings and errors become job messages; everything is in the server log already.
     static func forward(_ entry: LogEntry, to job: Job) {

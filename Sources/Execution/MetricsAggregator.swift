@@ -30,10 +30,26 @@ final class MetricsAggregator: Sendable {
     }
 
     var results: Org_Apache_Beam_Model_JobManagement_V1_MetricResults {
-        let infos = merged.withLock { Array($0.values) }.sorted { ($0.urn, $0.labels.description) < ($1.urn, $1.labels.description) }
+        results(inProgress: [])
+    }
+
+    /// Committed: the successful bundles'. Attempted: those plus what running
+    /// bundles reported so far (`inProgress`, one list per bundle).
+    func results(inProgress: [[MonitoringInfo]]) -> Org_Apache_Beam_Model_JobManagement_V1_MetricResults {
+        let committed = merged.withLock { $0 }
+        var attempted = committed
+        for infos in inProgress {
+            for info in infos {
+                let key = Key(urn: info.urn, type: info.type, labels: info.labels)
+                attempted[key] = attempted[key].map { Self.merge($0, info) } ?? info
+            }
+        }
+        func sorted(_ table: [Key: MonitoringInfo]) -> [MonitoringInfo] {
+            table.values.sorted { ($0.urn, $0.labels.description) < ($1.urn, $1.labels.description) }
+        }
         return .with {
-            $0.attempted = infos
-            $0.committed = infos
+            $0.attempted = sorted(attempted)
+            $0.committed = sorted(committed)
         }
     }
 

@@ -7,9 +7,12 @@ import os
 import time
 
 import apache_beam as beam
+import grpc
 import pytest
 from apache_beam.coders import VarIntCoder
 from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.portability.api import beam_job_api_pb2, beam_job_api_pb2_grpc
+from apache_beam.runners.portability.portable_runner import PortableMetrics
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec, TimerSpec, on_timer
 
@@ -111,3 +114,36 @@ def test_autoscaling_grows_for_a_burst_and_shrinks_when_idle(job_server):
     assert any("1 worker(s) each, autoscaling up to 2" in text for text in texts), texts
     assert any("Scaled environment" in text and "to 2 workers" in text for text in texts), texts
     assert any("down to 1 worker:" in text for text in texts), texts
+
+
+def count_slowly(element):
+    beam.metrics.Metrics.counter("progress", "seen").inc()
+    time.sleep(0.02)
+    return element
+
+
+def test_running_bundles_report_progress_before_they_finish(job_server):
+    # One bundle of 300 elements taking ~6 s: attempted metrics grow while it runs.
+    options = portable_options(job_server.endpoint, "PROCESS") + ["--autoscaling_algorithm=NONE", "--max_num_workers=1"]
+    p = beam.Pipeline(options=PipelineOptions(options))
+    _ = p | beam.Create(list(range(300)), reshuffle=False) | beam.Map(count_slowly)
+    result = p.run()
+    channel = grpc.insecure_channel(job_server.endpoint)
+    jobs = beam_job_api_pb2_grpc.JobServiceStub(channel)
+
+    def seen():
+        response = jobs.GetJobMetrics(beam_job_api_pb2.GetJobMetricsRequest(job_id=result._job_id))
+        return PortableMetrics(response).query(beam.metrics.MetricsFilter().with_name("seen"))["counters"]
+
+    seen_while_running = []
+    deadline = time.time() + 60
+    while time.time() < deadline and not seen_while_running and result.state not in ("DONE", "FAILED"):
+        attempted = sum(c.attempted for c in seen())
+        if 0 < attempted < 300:
+            seen_while_running.append(attempted)
+        time.sleep(0.3)
+    result.wait_until_finish()
+    channel.close()
+    assert seen_while_running, "no partial count was reported while the bundle ran"
+    counters = result.metrics().query(beam.metrics.MetricsFilter().with_name("seen"))["counters"]
+    assert sum(c.committed for c in counters) == 300

@@ -73,6 +73,12 @@ extension Scheduler {
                                                 "requeued": "\(split.requeued.count)", "residuals": "\(split.residuals.count)"])
     }
 
+    /// A closing job message on how the work was spread.
+    func postSummary() {
+        guard splitCount > 0 || nextBundleID > 0 else { return }
+        bundles.job.post("Ran \(nextBundleID) bundles; \(splitCount) split to rebalance work onto idle workers")
+    }
+
     private func stage(ofBundle id: Int) -> FusedStage? {
         guard let bundle = running[id]?.bundle, case .stage(let runtime) = nodes[bundle.node].kind else { return nil }
         return runtime.stage

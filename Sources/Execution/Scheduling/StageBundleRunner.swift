@@ -14,6 +14,7 @@ struct StageBundleRunner: Sendable {
     let settings: ExecutionSettings
     let metrics: MetricsAggregator
     let cacheTokens: StateCacheTokens
+    let progress: BundleProgress
 
     /// User state writes of an attempt are kept in a transaction, committed
     /// only when the bundle succeeds, so a retried bundle does not repeat them.
@@ -33,6 +34,8 @@ struct StageBundleRunner: Sendable {
             let input = handle.begin(worker: worker, instructionID: instructionID)
             var tokens = sideInputTokens
             if stage.usesUserState { tokens.append(cacheTokens.userState(workerID: worker.id)) }
+            progress.started(instructionID, on: worker)
+            defer { progress.ended(instructionID) }
             do {
                 let result = try await worker.processBundle(
                     descriptorID: workers.descriptorID(of: stage), inputs: [input], timers: timers,
@@ -43,7 +46,8 @@ struct StageBundleRunner: Sendable {
                 cacheTokens.committed(workerID: worker.id, wroteState: transaction.hasWrites)
                 transaction.commit()
                 metrics.add(result.response.monitoringInfos)
-                job.updateMetrics(metrics.results)
+                progress.ended(instructionID)
+                progress.publish()
                 return RanBundle(result: result, worker: worker)
             } catch WorkerError.workerDied(let reason) where attempt < settings.bundleAttempts && !Task.isCancelled {
                 await workers.release(worker)
