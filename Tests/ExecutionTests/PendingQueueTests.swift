@@ -67,3 +67,23 @@ import Testing
         #expect(queue.byteCount == bytes.count - odd.joined().count)
     }
 }
+
+@Suite struct PendingQueueWeightTests {
+    @Test func weighedElementsStopBeforeOvershooting() throws {
+        let coder = CoderSpec.windowedValue(element: .varint, window: .globalWindow)
+        var writer = ByteWriter()
+        for weight in [10, 10, 30] {
+            try coder.encode(.windowedValue(DecodedWindowedValue(value: .int(Int64(weight)), timestamp: 0,
+                                                                 windows: [.global], pane: .noFiring)), into: &writer)
+        }
+        var queue = PendingQueue()
+        queue.append(writer.bytes, hold: 0)
+        let weight: (ArraySlice<UInt8>) -> Double = { Double($0.last!) }
+        #expect(try queue.totalWeight(coder: coder, weight: weight) == 50)
+        let first = try queue.take(maxElements: .max, maxBytes: .max, coder: coder, maxWeight: 25, weight: weight)
+        #expect(first.elements.map { weight($0) } == [10, 10], "the 30 would overshoot a share of 25")
+        let second = try queue.take(maxElements: .max, maxBytes: .max, coder: coder, maxWeight: 25, weight: weight)
+        #expect(second.elements.map { weight($0) } == [30], "a bundle always takes at least one element")
+        #expect(queue.isEmpty)
+    }
+}

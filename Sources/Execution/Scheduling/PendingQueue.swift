@@ -30,11 +30,15 @@ struct PendingQueue {
     /// (at least one element), cut between elements with `coder`; with an
     /// opaque coder whole chunks are taken. Returns the elements and the hold
     /// they were queued under.
-    mutating func take(maxElements: Int, maxBytes: Int, coder: CoderSpec) throws -> (elements: [ArraySlice<UInt8>], hold: Int64) {
+    /// With `weight`, taking also stops once the taken elements weigh `maxWeight`.
+    mutating func take(maxElements: Int, maxBytes: Int, coder: CoderSpec,
+                       maxWeight: Double = .infinity, weight: ((ArraySlice<UInt8>) -> Double)? = nil)
+        throws -> (elements: [ArraySlice<UInt8>], hold: Int64) {
         var taken: [ArraySlice<UInt8>] = []
         var takenBytes = 0
+        var takenWeight = 0.0
         var takenHold = BeamTime.maxTimestamp
-        while head < chunks.count, taken.count < maxElements, takenBytes < maxBytes {
+        while head < chunks.count, taken.count < maxElements, takenBytes < maxBytes, takenWeight < maxWeight {
             let chunk = chunks[head]
             takenHold = min(takenHold, chunk.hold)
             guard coder.isKnown else {
@@ -45,11 +49,20 @@ struct PendingQueue {
             }
             var reader = ByteReader(chunk.bytes)
             var cut = 0
-            while !reader.isAtEnd, taken.count < maxElements, takenBytes < maxBytes {
+            var full = false
+            while !reader.isAtEnd, taken.count < maxElements, takenBytes < maxBytes, takenWeight < maxWeight {
                 let start = reader.position
                 try coder.skip(&reader)
-                taken.append(chunk.bytes[start..<reader.position])
-                takenBytes += reader.position - start
+                let element = chunk.bytes[start..<reader.position]
+                let elementWeight = weight?(element) ?? 0
+                // A weighed element that would overshoot waits for the next bundle (unless it is the first).
+                if !taken.isEmpty && takenWeight + elementWeight > maxWeight {
+                    full = true
+                    break
+                }
+                taken.append(element)
+                takenBytes += element.count
+                takenWeight += elementWeight
                 cut = reader.position
             }
             if cut == chunk.bytes.count {
@@ -57,10 +70,25 @@ struct PendingQueue {
             } else {
                 chunks[head].bytes = Array(chunk.bytes[cut...])
             }
+            if full { break }
         }
         byteCount -= takenBytes
         compact()
         return (taken, takenHold)
+    }
+
+    /// The summed `weight` of every queued element.
+    func totalWeight(coder: CoderSpec, weight: (ArraySlice<UInt8>) -> Double) throws -> Double {
+        var total = 0.0
+        for chunk in chunks[head...] {
+            var reader = ByteReader(chunk.bytes)
+            while !reader.isAtEnd {
+                let start = reader.position
+                try coder.skip(&reader)
+                total += weight(chunk.bytes[start..<reader.position])
+            }
+        }
+        return total
     }
 
     /// Everything queued, emptying the queue.

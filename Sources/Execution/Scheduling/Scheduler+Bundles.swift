@@ -95,14 +95,22 @@ extension Scheduler {
             let ready = try readyCounts(runtime)
             let readyBytes = ready == nil ? runtime.pendingBytes : nil
             var budget = sizing.share(of: readyBytes ?? sizing.maxBytes * idle, among: idle)
+            // Restrictions go out by the SDK's size estimates, an even share per idle worker.
+            var weightBudget = Double.infinity
+            if ready == nil, let total = try runtime.pendingRestrictionSize(), total > 0 {
+                weightBudget = total / Double(idle)
+                budget.bytes = sizing.maxBytes
+            }
             let lanes = runtime.queues.count
             for step in 0..<lanes {
                 let lane = (runtime.laneCursor + step) % lanes
-                guard budget.elements > 0, budget.bytes > 0, runtime.isFree(lane: lane) else { continue }
+                guard budget.elements > 0, budget.bytes > 0, weightBudget > 0, runtime.isFree(lane: lane) else { continue }
                 let available = ready?[lane] ?? Int.max
                 guard available > 0, !runtime.queues[lane].isEmpty else { continue }
-                let taken = try runtime.take(lane: lane, maxElements: min(budget.elements, available), maxBytes: budget.bytes)
+                let taken = try runtime.take(lane: lane, maxElements: min(budget.elements, available), maxBytes: budget.bytes,
+                                             maxWeight: weightBudget)
                 guard !taken.elements.isEmpty else { continue }
+                if let size = runtime.restrictionSize { weightBudget -= taken.elements.reduce(0) { $0 + size($1) } }
                 elements += taken.elements
                 budget.elements -= taken.elements.count
                 budget.bytes -= taken.elements.reduce(0) { $0 + $1.count }

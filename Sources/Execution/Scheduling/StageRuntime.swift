@@ -97,9 +97,31 @@ final class StageRuntime {
         for (lane, writer) in byLane { queues[lane].append(writer.bytes, hold: hold) }
     }
 
-    /// Takes up to the bounds from one lane's queue.
-    func take(lane: Int, maxElements: Int, maxBytes: Int) throws -> (elements: [ArraySlice<UInt8>], hold: Int64) {
-        try queues[lane].take(maxElements: maxElements, maxBytes: maxBytes, coder: inputCoder)
+    /// Takes up to the bounds from one lane's queue (and, in a splittable
+    /// DoFn's stage, up to `maxWeight` of the restrictions' sizes).
+    func take(lane: Int, maxElements: Int, maxBytes: Int, maxWeight: Double = .infinity)
+        throws -> (elements: [ArraySlice<UInt8>], hold: Int64) {
+        try queues[lane].take(maxElements: maxElements, maxBytes: maxBytes, coder: inputCoder,
+                              maxWeight: maxWeight, weight: restrictionSize)
+    }
+
+    /// A splittable DoFn's process input is KV(KV(element, restriction), size:
+    /// double): the SDK's size estimate is the element's last 8 bytes. Nil for other stages.
+    var restrictionSize: ((ArraySlice<UInt8>) -> Double)? {
+        guard stage.residualTransformID != nil, inputCoder.isKnown,
+              case .windowedValue(.kv(_, .double), _) = inputCoder else { return nil }
+        return { element in
+            guard element.count >= 8 else { return 0 }
+            let bits = element.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let size = Double(bitPattern: bits)
+            return size.isFinite && size > 0 ? size : 0
+        }
+    }
+
+    /// The summed size estimates of the queued restrictions (nil outside a splittable DoFn's stage).
+    func pendingRestrictionSize() throws -> Double? {
+        guard let weight = restrictionSize else { return nil }
+        return try queues.reduce(0) { $0 + (try $1.totalWeight(coder: inputCoder, weight: weight)) }
     }
 
     /// Moves a lane's elements that may run now to the front of its queue; returns how many there are.
