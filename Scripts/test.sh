@@ -8,8 +8,9 @@
 #      skips that we run anyway) against beam-job-server, checked against
 #      Tests/EndToEnd/beam_suite_known_failures.txt;
 #   5. Beam's trigger transcript tests (trigger_test.py, TestStream) against
-#      beam-job-server, checked against Tests/EndToEnd/trigger_transcripts_known_failures.txt.
-# Steps 3-5 all run even when one fails; the script fails if any did.
+#      beam-job-server, checked against Tests/EndToEnd/trigger_transcripts_known_failures.txt;
+#   6. steps 4 and 5 again with two SDK workers per job, pinned (no autoscaling).
+# Steps 3-6 all run even when one fails; the script fails if any did.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -31,4 +32,7 @@ status=0
 "$BEAM_PYTHON" -m pytest -p no:cacheprovider Tests/EndToEnd "$@" || status=1
 "$BEAM_PYTHON" Tests/EndToEnd/run_beam_suite.py --binary "$BEAM_JOB_SERVER_BIN" || status=1
 "$BEAM_PYTHON" Tests/EndToEnd/run_trigger_transcripts.py --binary "$BEAM_JOB_SERVER_BIN" || status=1
+TWO_WORKERS="--sdk_worker_parallelism=2 --autoscaling_algorithm=NONE"
+"$BEAM_PYTHON" Tests/EndToEnd/run_beam_suite.py --binary "$BEAM_JOB_SERVER_BIN" --extra-options "$TWO_WORKERS" || status=1
+"$BEAM_PYTHON" Tests/EndToEnd/run_trigger_transcripts.py --binary "$BEAM_JOB_SERVER_BIN" --extra-options "$TWO_WORKERS" || status=1
 exit "$status"

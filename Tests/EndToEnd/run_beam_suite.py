@@ -26,13 +26,17 @@ def main():
     parser.add_argument("--binary", default=os.path.join(REPO, ".build", "debug", "beam-job-server"))
     parser.add_argument("--environment-type", default="LOOPBACK")
     parser.add_argument("-k", default=None, help="only tests matching this pytest expression")
+    parser.add_argument("--extra-options", default="",
+                        help="more pipeline options for every test, e.g. '--sdk_worker_parallelism=2'")
     args = parser.parse_args()
 
     report = os.path.join(REPO, ".build", "beam-suite-report.xml")
     extras = [f"{os.path.join(HERE, 'beam_suite_extras.py')}::PrismRunnerExtrasTest::{name}" for name in EXTRA_TESTS]
     run_pytest([f"{SUITE}::PrismRunnerTest", *extras], report,
-               f"--prism_bin={args.binary} --environment_type={args.environment_type}", k=args.k)
-    return compare("Beam portable suite on beam-job-server", report, KNOWN_FAILURES)
+               f"--prism_bin={args.binary} --environment_type={args.environment_type} {args.extra_options}".strip(),
+               k=args.k)
+    title = "Beam portable suite on beam-job-server" + (f" ({args.extra_options})" if args.extra_options else "")
+    return compare(title, report, KNOWN_FAILURES)
 
 
 if __name__ == "__main__":

@@ -36,18 +36,21 @@ def main():
     parser.add_argument("--environment-type", default="LOOPBACK", choices=["LOOPBACK", "PROCESS"])
     parser.add_argument("-k", default=None, help="only tests matching this pytest expression")
     parser.add_argument("--timeout", default=120, type=int, help="seconds per test")
+    parser.add_argument("--extra-options", default="",
+                        help="more pipeline options for every test, e.g. '--sdk_worker_parallelism=2'")
     args = parser.parse_args()
 
     report = os.path.join(REPO, ".build", "trigger-transcripts-report.xml")
     with tempfile.TemporaryDirectory(prefix="bjs-artifacts-") as artifacts_dir:
         server = JobServer(args.binary, artifacts_dir, log_level="info")
         try:
-            options = shlex.join(portable_options(server.endpoint, args.environment_type))
+            options = shlex.join(portable_options(server.endpoint, args.environment_type) + shlex.split(args.extra_options))
             run_pytest([f"{SUITE}::{c}" for c in CLASSES], report, options, k=args.k, timeout=args.timeout)
         finally:
             if server.stop() != 0:
                 print("beam-job-server did not shut down cleanly:\n" + "".join(server.log_lines[-30:]))
-    return compare("Trigger transcripts on beam-job-server", report, KNOWN_FAILURES)
+    title = "Trigger transcripts on beam-job-server" + (f" ({args.extra_options})" if args.extra_options else "")
+    return compare(title, report, KNOWN_FAILURES)
 
 
 if __name__ == "__main__":

@@ -83,21 +83,33 @@ def test_stateful_dofn_over_many_keys_matches_direct_runner(job_server, tmp_path
 
 
 def pids_of_job(job_server, folder):
-    return set(run_and_collect(lambda p, _: p | beam.Create(range(40)) | beam.Reshuffle()
-                               | beam.Map(lambda _: os.getpid()) | beam.Distinct(),
-                               process_options(job_server), folder))
+    return {int(pid) for pid in run_and_collect(lambda p, _: p | beam.Create(range(40)) | beam.Reshuffle()
+                                                | beam.Map(lambda _: os.getpid()) | beam.Distinct(),
+                                                process_options(job_server), folder)}
+
+
+def harness_processes(job_server):
+    """The server's child processes: its PROCESS harnesses (beam-boot execs the SDK harness)."""
+    pid = job_server.process.pid
+    found = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            found.update(int(child) for child in f.read().split())
+    return found
 
 
 def test_next_job_reuses_warm_workers(job_server, tmp_path):
     first = pids_of_job(job_server, str(tmp_path / "first"))
+    running = harness_processes(job_server)
+    assert first <= running, "the first job's harnesses wait, warm, for the next job"
     second = pids_of_job(job_server, str(tmp_path / "second"))
-    assert second and second <= first, f"the second job ran on the first job's harnesses: {first} then {second}"
+    assert second and second <= running, f"the second job started no harness: {second} ran, {running} were warm"
 
 
 def busy_for_burst(element, burst_until):
     # The first seconds of the stream carry a burst of work; the rest is light.
     if time.time() < burst_until:
-        time.sleep(0.4)
+        time.sleep(0.25)
     return 1
 
 
@@ -106,7 +118,7 @@ def test_autoscaling_grows_for_a_burst_and_shrinks_when_idle(job_server):
     start = time.time()
     options = process_options(job_server, "--streaming")
     p = beam.Pipeline(options=PipelineOptions(options))
-    (p | PeriodicImpulse(start_timestamp=start, stop_timestamp=start + 18, fire_interval=0.1)
+    (p | PeriodicImpulse(start_timestamp=start, stop_timestamp=start + 25, fire_interval=0.1)
      | beam.Reshuffle() | beam.Map(busy_for_burst, burst_until=start + 3))
     result = p.run()
     result.wait_until_finish()

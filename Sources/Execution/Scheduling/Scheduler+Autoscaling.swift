@@ -4,8 +4,9 @@ import Planner
 // Autoscaling: an environment's worker count grows while its workers are all
 // busy and work waits (queued input, or a running bundle that could be split
 // onto another worker) for longer than `scaleUpAfter`, up to the job's
-// maximum; it shrinks one worker at a time after `coolDown` with a worker idle
-// and nothing queued. Each decision is a job message with its reason.
+// maximum; it shrinks one worker at a time once it has not been saturated for
+// `coolDown` and has a worker idle with nothing queued. Each decision is a job
+// message with its reason.
 
 /// How a job's worker counts follow its backlog.
 struct AutoscalingPolicy: Sendable {
@@ -17,12 +18,13 @@ struct AutoscalingPolicy: Sendable {
     var keepWarm: Duration = .seconds(5)
 }
 
-/// The autoscaler's memory: since when each environment has been saturated
-/// or had an idle worker, and which are starting a worker now.
+/// The autoscaler's memory: since when each environment has been saturated,
+/// when it last was (or its worker count last changed), and which are
+/// starting a worker now.
 struct AutoscalingState {
     let policy: AutoscalingPolicy
     var saturatedSince: [String: Int64] = [:]
-    var idleSince: [String: Int64] = [:]
+    var lastSaturated: [String: Int64] = [:]
     var starting: Set<String> = []
     /// Environments whose worker failed to start: not grown again.
     var capped: Set<String> = []
@@ -39,7 +41,7 @@ extension Scheduler {
             let queued = queuedBytes(environmentID)
             let splittable = running.values.contains { $0.splittable && stageEnvironment($0) == environmentID }
             if busy >= workers && (queued > 0 || splittable) {
-                state.idleSince[environmentID] = nil
+                state.lastSaturated[environmentID] = now
                 let since = state.saturatedSince[environmentID] ?? now
                 state.saturatedSince[environmentID] = since
                 guard now - since >= state.policy.scaleUpAfter.millis, workers < state.policy.maximum,
@@ -57,19 +59,17 @@ extension Scheduler {
                         return .scaledUp(environmentID, .failure(error))
                     }
                 }
-            } else if busy < workers && queued == 0 && workers > 1 {
-                state.saturatedSince[environmentID] = nil
-                let since = state.idleSince[environmentID] ?? now
-                state.idleSince[environmentID] = since
-                guard now - since >= state.policy.coolDown.millis else { continue }
-                state.idleSince[environmentID] = nil
-                if await bundles.workers.retireIdleWorker(environmentID, keepWarm: state.policy.keepWarm) {
-                    slots[environmentID] = workers - 1
-                    bundles.job.post("Scaled environment \(environmentID) down to \(workers - 1) worker\(workers - 1 == 1 ? "" : "s"): \(workers - busy) idle for \(state.policy.coolDown) with nothing queued")
-                }
-            } else {
-                state.saturatedSince[environmentID] = nil
-                state.idleSince[environmentID] = nil
+                continue
+            }
+            state.saturatedSince[environmentID] = nil
+            let calmSince = state.lastSaturated[environmentID] ?? now
+            state.lastSaturated[environmentID] = calmSince
+            guard busy < workers, queued == 0, workers > 1, !state.starting.contains(environmentID),
+                  now - calmSince >= state.policy.coolDown.millis else { continue }
+            if await bundles.workers.retireIdleWorker(environmentID, keepWarm: state.policy.keepWarm) {
+                slots[environmentID] = workers - 1
+                state.lastSaturated[environmentID] = now
+                bundles.job.post("Scaled environment \(environmentID) down to \(workers - 1) worker\(workers - 1 == 1 ? "" : "s"): not saturated for \(state.policy.coolDown), \(workers - busy) idle, nothing queued")
             }
         }
     }
@@ -79,6 +79,7 @@ extension Scheduler {
         switch outcome {
         case .success:
             slots[environmentID, default: 1] += 1
+            autoscaling?.lastSaturated[environmentID] = ProcessingClock.wallMillis
             bundles.job.post("Scaled environment \(environmentID) to \(slots[environmentID] ?? 1) workers")
         case .failure(let error):
             autoscaling?.capped.insert(environmentID)
@@ -91,7 +92,7 @@ extension Scheduler {
     var nextAutoscalingCheck: Int64? {
         guard let state = autoscaling else { return nil }
         let ups = state.saturatedSince.values.map { $0 + state.policy.scaleUpAfter.millis }
-        let downs = state.idleSince.values.map { $0 + state.policy.coolDown.millis }
+        let downs = state.lastSaturated.filter { (slots[$0.key] ?? 1) > 1 }.values.map { $0 + state.policy.coolDown.millis }
         return (ups + downs).min()
     }
 

@@ -211,10 +211,7 @@ extension Scheduler {
             guard residual.application.transformID == stage.residualTransformID else {
                 throw ExecutionError("\(stage.displayName) returned a residual for transform '\(residual.application.transformID)', which does not start the stage; resuming it is not supported")
             }
-            let estimate = residual.application.outputWatermarks.values.map(\.millis).min()
-            runtime.addResidual(.init(data: [UInt8](residual.application.element),
-                                      resumeAt: ProcessingClock.wallMillis + max(0, residual.requestedTimeDelay.millis),
-                                      hold: estimate.map { max($0, node.outputWatermark) } ?? BeamTime.minTimestamp))
+            runtime.addResidual(residual, outputWatermark: node.outputWatermark, hold: BeamTime.minTimestamp)
         }
         try await bundles.finalize(ran)
     }

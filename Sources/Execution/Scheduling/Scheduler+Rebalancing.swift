@@ -63,10 +63,7 @@ extension Scheduler {
         }
         let node = nodes[bundle.node]
         for residual in split.residuals {
-            let estimate = residual.application.outputWatermarks.values.map(\.millis).min()
-            runtime.addResidual(.init(data: [UInt8](residual.application.element),
-                                      resumeAt: ProcessingClock.wallMillis + max(0, residual.requestedTimeDelay.millis),
-                                      hold: estimate.map { max($0, node.outputWatermark) } ?? bundle.hold))
+            runtime.addResidual(residual, outputWatermark: node.outputWatermark, hold: bundle.hold)
         }
         splitCount += 1
         logger.debug("bundle split", metadata: ["bundle": "\(id)", "stage": "\(runtime.stage.id)",

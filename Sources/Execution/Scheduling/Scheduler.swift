@@ -183,7 +183,11 @@ final class Scheduler {
                 await autoscale(into: &group)
                 if inFlightTotal == 0 {
                     if try applyNextTestStreamEvent() { continue }
-                    if isDone { return }
+                    if isDone {
+                        // Wake-ups, split requests or a starting worker may still be pending: none matters now.
+                        group.cancelAll()
+                        return
+                    }
                 }
                 let deadline = millisUntilNextDeadline()
                 guard inFlightTotal > 0 || deadline != nil || !pendingWakes.isEmpty else {

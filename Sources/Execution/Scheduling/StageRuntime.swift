@@ -1,4 +1,5 @@
 import BeamCore
+import BeamModel
 import Planner
 import Worker
 
@@ -143,8 +144,15 @@ final class StageRuntime {
 
     // MARK: Residuals
 
-    func addResidual(_ residual: Residual) {
-        residuals.append(residual)
+    /// Queues work the SDK handed back (a checkpoint or a split's residual),
+    /// resumed after its requested delay. It holds at the SDK's watermark
+    /// estimate (never below `outputWatermark`), else at `hold`.
+    func addResidual(_ residual: Org_Apache_Beam_Model_FnExecution_V1_DelayedBundleApplication,
+                     outputWatermark: Int64, hold: Int64) {
+        let estimate = residual.application.outputWatermarks.values.map(\.millis).min()
+        residuals.append(Residual(data: [UInt8](residual.application.element),
+                                  resumeAt: ProcessingClock.wallMillis + max(0, residual.requestedTimeDelay.millis),
+                                  hold: estimate.map { max($0, outputWatermark) } ?? hold))
     }
 
     /// Up to `limit` residuals whose resume time has come, removed.
