@@ -44,12 +44,13 @@ struct JobRun {
                                 timeout: settings.workerStartTimeout, perEnvironment: initial)
         do {
             try await withTaskCancellationHandler {
-                try await workers.startAll()
+                let slots = try await workers.startAll(upTo: count)
                 job.transition(to: .running)
                 let warm = await workers.warmCount
-                let scaling = workerCount.autoscaling && count > initial ? ", autoscaling up to \(count)" : ""
-                job.post("Running \(plan.steps.count) steps (\(plan.stages.count) fused stages) on \(environments) SDK environment(s), \(initial) worker(s) each\(scaling)\(warm > 0 ? " (\(warm) warm, reused from an earlier job)" : "")\(loopbackNote(count))")
-                try await schedule(workers, maximum: count)
+                let started = slots.values.max() ?? initial
+                let scaling = workerCount.autoscaling && count > started ? ", autoscaling up to \(count)" : ""
+                job.post("Running \(plan.steps.count) steps (\(plan.stages.count) fused stages) on \(environments) SDK environment(s), \(started) worker(s) each\(scaling)\(warm > 0 ? " (\(warm) warm, reused from an earlier job)" : "")\(loopbackNote(count))")
+                try await schedule(workers, slots: slots, maximum: count)
             } onCancel: {
                 // Bundles end with their worker: stopping the workers unblocks a cancelled job.
                 Task { await workers.stopAll() }
@@ -97,15 +98,13 @@ struct JobRun {
         }
     }
 
-    private func schedule(_ workers: WorkerSet, maximum: Int) async throws {
+    private func schedule(_ workers: WorkerSet, slots: [String: Int], maximum: Int) async throws {
         let progress = BundleProgress(metrics: metrics, job: job)
         let bundles = StageBundleRunner(job: job, workers: workers, settings: settings, metrics: metrics,
                                         cacheTokens: StateCacheTokens(jobID: job.id), progress: progress)
-        let count = workers.perEnvironment
-        let slots = Dictionary(uniqueKeysWithValues: plan.environments.keys.map { ($0, count) })
         let scheduler = try Scheduler(plan: plan, streaming: isStreaming, bundles: bundles, userState: userState,
                                       slots: slots,
-                                      autoscaling: workerCount.autoscaling && maximum > count
+                                      autoscaling: workerCount.autoscaling && maximum > 1
                                           ? AutoscalingPolicy(maximum: maximum, keepWarm: keepWarm) : nil,
                                       sizing: settings.bundleSizing, logger: logger)
         // Running bundles report progress while the scheduler waits for them.

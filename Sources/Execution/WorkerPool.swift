@@ -86,8 +86,10 @@ public actor WorkerPool {
         }
     }
 
-    /// How many workers wait for a next job (for tests and messages).
-    var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
+    /// How many live workers for `environment` wait for a next job.
+    func idleCount(for environment: Environment) -> Int {
+        idle[EnvironmentFingerprint(environment)]?.count { $0.worker.deathReason == nil } ?? 0
+    }
 
     private func expire(_ token: Int) async {
         for (key, workers) in idle {

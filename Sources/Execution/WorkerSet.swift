@@ -48,16 +48,24 @@ actor WorkerSet {
     /// The ids of the job's workers.
     var workerIDs: [String] { pools.values.flatMap { $0.map(\.worker.id) }.sorted() }
 
-    /// Starts every environment's workers at once; throws if any fails to start.
-    func startAll() async throws {
+    /// Starts every environment's workers at once, `perEnvironment` each, or
+    /// up to `upTo` where the pool holds that many warm ones (they cost
+    /// nothing to take); throws if any fails to start. Returns the count per environment.
+    func startAll(upTo maximum: Int) async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for (environmentID, environment) in plan.environments {
+            let warm = await pool.idleCount(for: environment)
+            counts[environmentID] = max(perEnvironment, min(maximum, warm))
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for environmentID in plan.environments.keys.sorted() {
-                for _ in 0..<perEnvironment {
+            for (environmentID, count) in counts {
+                for _ in 0..<count {
                     group.addTask { _ = try await self.start(environmentID) }
                 }
             }
             try await group.waitForAll()
         }
+        return counts
     }
 
     /// Starts one more worker for `environmentID` (autoscaling up).

@@ -3,7 +3,9 @@ client and harness (PROCESS workers: separate harness processes, told apart
 by the pid each element reports): work spread over workers and rebalanced by
 splitting a running bundle, keyed state and timers exactly as on Beam's
 DirectRunner, warm harnesses reused by the next job."""
+import json
 import os
+import sys
 import time
 
 import apache_beam as beam
@@ -16,12 +18,18 @@ from apache_beam.runners.portability.portable_runner import PortableMetrics
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec, TimerSpec, on_timer
 
-from job_server import portable_options
+from job_server import BEAM_BOOT, HERE, portable_options
 from test_batch_pipelines import run_and_collect
 
 
-def process_options(job_server, *extra):
-    return portable_options(job_server.endpoint, "PROCESS") + ["--sdk_worker_parallelism=2", *extra]
+def process_options(job_server, *extra, fresh=None):
+    """PROCESS workers, two at most. `fresh` names an environment no warm worker matches."""
+    options = portable_options(job_server.endpoint, "PROCESS") + ["--sdk_worker_parallelism=2", *extra]
+    if fresh:
+        config = {"command": BEAM_BOOT, "env": {"BEAM_PYTHON": sys.executable, "PYTHONPATH": HERE, "BJS_TEST": fresh}}
+        options = [o for o in options if not o.startswith("--environment_config=")]
+        options.append("--environment_config=" + json.dumps(config))
+    return options
 
 
 def tag_with_pid(line):
@@ -116,7 +124,7 @@ def busy_for_burst(element, burst_until):
 def test_autoscaling_grows_for_a_burst_and_shrinks_when_idle(job_server):
     from apache_beam.transforms.periodicsequence import PeriodicImpulse
     start = time.time()
-    options = process_options(job_server, "--streaming")
+    options = process_options(job_server, "--streaming", fresh="autoscaling")
     p = beam.Pipeline(options=PipelineOptions(options))
     (p | PeriodicImpulse(start_timestamp=start, stop_timestamp=start + 25, fire_interval=0.1)
      | beam.Reshuffle() | beam.Map(busy_for_burst, burst_until=start + 3))
