@@ -65,8 +65,10 @@ extension Scheduler {
             for (index, node) in nodes.enumerated().reversed() {
                 guard case .stage(let runtime) = node.kind else { continue }
                 let idle = idleSlots(runtime.stage.environmentID)
+                // A TestStream replays its events in order: each batch stays one bundle, as with one worker.
+                let share = clock.isTestOwned ? 1 : idle
                 guard idle > 0,
-                      let bundle = try nextBundle(index, node, runtime, idle: idle, drainProcessingTime: drainProcessingTime)
+                      let bundle = try nextBundle(index, node, runtime, idle: share, drainProcessingTime: drainProcessingTime)
                 else { continue }
                 launch(bundle, runtime, into: &group)
                 launchedOne = true

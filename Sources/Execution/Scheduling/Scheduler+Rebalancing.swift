@@ -17,6 +17,8 @@ extension Scheduler {
     /// workers that nothing else can use: one request per idle worker,
     /// oldest bundles first, at most one outstanding per bundle.
     func requestSplits(into group: inout ThrowingTaskGroup<Completion, any Error>) {
+        // A TestStream's elements keep their order: its pipelines are not rebalanced.
+        guard !clock.isTestOwned else { return }
         let now = ProcessingClock.wallMillis
         var idleByEnvironment: [String: Int] = [:]
         for environmentID in slots.keys {
