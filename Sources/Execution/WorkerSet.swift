@@ -85,9 +85,15 @@ actor WorkerSet {
     }
 
     /// The environment's least busy live worker, counted as running one more
-    /// bundle until `release`; starts one if none is alive.
+    /// bundle until `release`. Workers found dead (also idle ones) are
+    /// replaced first, so the job keeps its worker count.
     func acquire(_ environmentID: String) async throws -> SDKWorker {
+        let dead = pools[environmentID]?.filter { $0.worker.deathReason != nil }.map(\.worker) ?? []
         pools[environmentID]?.removeAll { $0.worker.deathReason != nil }
+        for worker in dead {
+            await worker.stop()
+            _ = try await start(environmentID)
+        }
         if pools[environmentID]?.isEmpty ?? true {
             _ = try await start(environmentID)
         }

@@ -167,3 +167,20 @@ def test_running_bundles_report_progress_before_they_finish(job_server):
     assert seen_while_running, "no partial count was reported while the bundle ran"
     counters = result.metrics().query(beam.metrics.MetricsFilter().with_name("seen"))["counters"]
     assert sum(c.committed for c in counters) == 300
+
+
+def die_once(element, marker):
+    # The first harness to reach element 7 exits mid-bundle; the retry runs on a fresh one.
+    if element == 7 and not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(1)
+    return element * 10
+
+
+def test_a_dying_worker_costs_only_its_own_bundle(job_server, tmp_path):
+    marker = str(tmp_path / "died")
+    build = lambda p, _: (p | beam.Create(range(40)) | beam.Reshuffle()
+                          | beam.Map(die_once, marker=marker))
+    actual = run_and_collect(build, process_options(job_server, "--autoscaling_algorithm=NONE"), str(tmp_path / "ours"))
+    assert os.path.exists(marker), "a harness died"
+    assert actual == sorted(repr(i * 10) for i in range(40)), "nothing lost, nothing duplicated"
