@@ -56,7 +56,7 @@ public actor WorkerPool {
     /// harness (`id`, provisioned with `provisionInfo`). Its logs go to `logSink`.
     func lease(_ environment: Environment, id: String, provisionInfo: ProvisionInfo, logSink: @escaping FnLogSink,
                timeout: Duration) async throws -> (worker: SDKWorker, warm: Bool) {
-        let key = EnvironmentFingerprint(environment)
+        let key = EnvironmentFingerprint(environment, options: provisionInfo.pipelineOptions)
         while let candidate = idle[key]?.popLast() {
             if candidate.worker.deathReason == nil {
                 candidate.worker.logSink = logSink
@@ -79,16 +79,17 @@ public actor WorkerPool {
         worker.logSink = nil
         nextIdleToken += 1
         let token = nextIdleToken
-        idle[EnvironmentFingerprint(worker.environment), default: []].append(IdleWorker(worker: worker, token: token))
+        let key = EnvironmentFingerprint(worker.environment, options: worker.provisionInfo.pipelineOptions)
+        idle[key, default: []].append(IdleWorker(worker: worker, token: token))
         Task {
             try? await Task.sleep(for: keepFor)
             await self.expire(token)
         }
     }
 
-    /// How many live workers for `environment` wait for a next job.
-    func idleCount(for environment: Environment) -> Int {
-        idle[EnvironmentFingerprint(environment)]?.count { $0.worker.deathReason == nil } ?? 0
+    /// How many live workers for `environment` (and these pipeline options) wait for a next job.
+    func idleCount(for environment: Environment, options: Google_Protobuf_Struct) -> Int {
+        idle[EnvironmentFingerprint(environment, options: options)]?.count { $0.worker.deathReason == nil } ?? 0
     }
 
     private func expire(_ token: Int) async {
@@ -113,15 +114,24 @@ public actor WorkerPool {
     }
 }
 
-/// What makes two environments interchangeable for a harness: URN, payload
+/// What makes a harness fit for another job: the environment's URN, payload
 /// and dependencies (by content hash where the artifact has one, so the same
-/// file staged by two jobs matches).
+/// file staged by two jobs matches), and the pipeline options it was
+/// provisioned with (a harness reads them once, at start), less the ones that
+/// name the run itself.
 struct EnvironmentFingerprint: Hashable {
     let urn: String
     let payload: Data
     let dependencies: [Data]
+    let options: Data
 
-    init(_ environment: Environment) {
+    /// Options that differ for every submission without changing what a harness does.
+    static let perRunOptions: Set<String> = ["beam:option:job_name:v1", "beam:option:options_id:v1"]
+
+    init(_ environment: Environment, options: Google_Protobuf_Struct) {
+        var kept = options
+        for name in Self.perRunOptions { kept.fields[name] = nil }
+        self.options = (try? kept.serializedData(partial: true, options: Self.deterministic)) ?? Data()
         urn = environment.urn
         payload = environment.payload
         dependencies = environment.dependencies.map { artifact in
@@ -133,4 +143,10 @@ struct EnvironmentFingerprint: Hashable {
             return (try? identity.serializedData()) ?? Data()
         }
     }
+
+    private static let deterministic: BinaryEncodingOptions = {
+        var options = BinaryEncodingOptions()
+        options.useDeterministicOrdering = true
+        return options
+    }()
 }

@@ -20,6 +20,8 @@ actor WorkerSet {
     let perEnvironment: Int
     private var pools: [String: [Member]] = [:]
     private var started = 0
+    /// Workers being started now, per environment.
+    private var starting: [String: Int] = [:]
     private(set) var warmCount = 0
     private var stopped = false
 
@@ -54,7 +56,7 @@ actor WorkerSet {
     func startAll(upTo maximum: Int) async throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for (environmentID, environment) in plan.environments {
-            let warm = await pool.idleCount(for: environment)
+            let warm = await pool.idleCount(for: environment, options: provisionInfo.pipelineOptions)
             counts[environmentID] = max(perEnvironment, min(maximum, warm))
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -94,8 +96,13 @@ actor WorkerSet {
             await worker.stop()
             _ = try await start(environmentID)
         }
-        if pools[environmentID]?.isEmpty ?? true {
-            _ = try await start(environmentID)
+        // With none alive, one caller starts a worker; the others wait for it.
+        while pools[environmentID]?.isEmpty ?? true {
+            if starting[environmentID, default: 0] > 0 {
+                try await Task.sleep(for: .milliseconds(20))
+            } else {
+                _ = try await start(environmentID)
+            }
         }
         guard var members = pools[environmentID], let index = members.indices.min(by: { members[$0].bundles < members[$1].bundles })
         else { throw ExecutionError("No SDK worker is running for environment '\(environmentID)'") }
@@ -144,6 +151,8 @@ actor WorkerSet {
             throw ExecutionError("Stage environment '\(environmentID)' is not in the pipeline")
         }
         started += 1
+        starting[environmentID, default: 0] += 1
+        defer { starting[environmentID, default: 1] -= 1 }
         let (worker, warm) = try await pool.lease(environment, id: "\(jobID.prefix(40))-w\(started)",
                                                   provisionInfo: provisionInfo, logSink: logSink, timeout: timeout)
         if warm { warmCount += 1 }

@@ -17,7 +17,7 @@ public final class SDKWorker: Sendable {
     public let id: String
     public let environment: Org_Apache_Beam_Model_Pipeline_V1_Environment
     /// What the Provision service tells this worker's harness.
-    let provisionInfo: Org_Apache_Beam_Model_FnExecution_V1_ProvisionInfo
+    public let provisionInfo: Org_Apache_Beam_Model_FnExecution_V1_ProvisionInfo
     private let sink: Mutex<FnLogSink?> = Mutex(nil)
     private let registry: FnAPIRegistry
     private let logger: Logger

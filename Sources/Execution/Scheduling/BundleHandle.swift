@@ -71,7 +71,14 @@ final class BundleHandle: Sendable {
         defer { state.withLock { $0.splitting = false } }
         let response = try await worker.split(instructionID: instructionID, transformID: input.transformID,
                                               fraction: fraction, estimatedElements: offsets.count)
+        let foreign = response.residualRoots.map(\.application.transformID).filter { $0 != residualTransformID }
+        guard foreign.isEmpty else {
+            throw ExecutionError("The SDK split a bundle with a residual for transform '\(foreign[0])', which does not start its stage; resuming it is not supported")
+        }
         guard let channel = response.channelSplits.first(where: { $0.transformID == input.transformID }) else {
+            guard response.residualRoots.isEmpty else {
+                throw ExecutionError("The SDK split a bundle without saying where its input was cut; its residual cannot be placed")
+            }
             return nil
         }
         let elements = Self.elements(of: input)

@@ -22,11 +22,7 @@ extension Scheduler {
         let now = ProcessingClock.wallMillis
         var idleByEnvironment: [String: Int] = [:]
         for environmentID in slots.keys {
-            idleByEnvironment[environmentID] = idleSlots(environmentID)
-        }
-        for id in splitting {
-            guard let environment = environment(ofBundle: id) else { continue }
-            idleByEnvironment[environment, default: 0] -= 1
+            idleByEnvironment[environmentID] = idleSlotsForSplits(environmentID)
         }
         for id in running.keys.sorted() {
             guard let candidate = running[id], candidate.splittable, !splitting.contains(id),
@@ -55,6 +51,8 @@ extension Scheduler {
         guard let bundle = running[id]?.bundle, case .stage(let runtime) = nodes[bundle.node].kind else { return }
         guard case .success(let split?) = outcome else {
             if case .failure(let error) = outcome {
+                // The SDK gave work away that the runner cannot take back: never lose it silently.
+                if error is ExecutionError { throw error }
                 logger.debug("split request failed", metadata: ["bundle": "\(id)", "error": "\(error)"])
             }
             noSplitBefore[id] = ProcessingClock.wallMillis + Self.splitRetryMillis
@@ -78,12 +76,17 @@ extension Scheduler {
         bundles.job.post("Ran \(nextBundleID) bundles; \(splitCount) split to rebalance work onto idle workers")
     }
 
+    /// Idle workers of an environment that no outstanding split request is already finding work for.
+    func idleSlotsForSplits(_ environmentID: String) -> Int {
+        idleSlots(environmentID) - splitting.count { environment(ofBundle: $0) == environmentID }
+    }
+
     private func stage(ofBundle id: Int) -> FusedStage? {
         guard let bundle = running[id]?.bundle, case .stage(let runtime) = nodes[bundle.node].kind else { return nil }
         return runtime.stage
     }
 
-    private func environment(ofBundle id: Int) -> String? {
+    func environment(ofBundle id: Int) -> String? {
         stage(ofBundle: id)?.environmentID
     }
 }

@@ -258,8 +258,7 @@ final class Scheduler {
         if let due = nextAutoscalingCheck { waits.append(due - wallNow) }
         // A bundle that refused to split is asked again while a worker is idle.
         for (id, retry) in noSplitBefore where running[id] != nil && !splitting.contains(id) {
-            if let stage = running[id].flatMap({ nodes[$0.bundle.node].stageRuntime?.stage }),
-               idleSlots(stage.environmentID) > 0 {
+            if let environment = environment(ofBundle: id), idleSlotsForSplits(environment) > 0 {
                 waits.append(retry - wallNow)
             }
         }
