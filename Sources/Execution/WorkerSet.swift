@@ -47,8 +47,6 @@ actor WorkerSet {
         "\(jobID)/\(stage.id)"
     }
 
-    /// The ids of the job's workers.
-    var workerIDs: [String] { pools.values.flatMap { $0.map(\.worker.id) }.sorted() }
 
     /// Starts every environment's workers at once, `perEnvironment` each, or
     /// up to `upTo` where the pool holds that many warm ones (they cost

@@ -30,10 +30,6 @@ final class BundleHandle: Sendable {
         state = Mutex(State(input: input))
     }
 
-    var input: BundleInput { state.withLock { $0.input } }
-
-    var elementCount: Int { state.withLock { $0.input.elementOffsets?.count ?? 0 } }
-
     /// Records the attempt about to start; returns the input it must process.
     func begin(worker: SDKWorker, instructionID: String) -> BundleInput {
         state.withLock { state in

@@ -51,9 +51,7 @@ struct PendingQueue {
             var cut = 0
             var full = false
             while !reader.isAtEnd, taken.count < maxElements, takenBytes < maxBytes, takenWeight < maxWeight {
-                let start = reader.position
-                try coder.skip(&reader)
-                let element = chunk.bytes[start..<reader.position]
+                let element = try coder.readEncoded(&reader)
                 let elementWeight = weight?(element) ?? 0
                 // A weighed element that would overshoot waits for the next bundle (unless it is the first).
                 if !taken.isEmpty && takenWeight + elementWeight > maxWeight {
@@ -83,9 +81,7 @@ struct PendingQueue {
         for chunk in chunks[head...] {
             var reader = ByteReader(chunk.bytes)
             while !reader.isAtEnd {
-                let start = reader.position
-                try coder.skip(&reader)
-                total += weight(chunk.bytes[start..<reader.position])
+                total += weight(try coder.readEncoded(&reader))
             }
         }
         return total
@@ -115,9 +111,7 @@ struct PendingQueue {
             var reader = ByteReader(chunk.bytes)
             var rest = ByteWriter()
             while !reader.isAtEnd {
-                let start = reader.position
-                try coder.skip(&reader)
-                let element = chunk.bytes[start..<reader.position]
+                let element = try coder.readEncoded(&reader)
                 if try isReady(element) {
                     ready.writeBytes(element)
                     readyHold = min(readyHold, chunk.hold)

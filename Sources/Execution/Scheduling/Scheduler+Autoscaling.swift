@@ -39,7 +39,7 @@ extension Scheduler {
             let workers = slots[environmentID] ?? 1
             let busy = busySlots[environmentID] ?? 0
             let queued = queuedBytes(environmentID)
-            let splittable = running.values.contains { $0.splittable && stageEnvironment($0) == environmentID }
+            let splittable = running.contains { id, bundle in bundle.splittable && environment(ofBundle: id) == environmentID }
             if busy >= workers && (queued > 0 || splittable) {
                 state.lastSaturated[environmentID] = now
                 let since = state.saturatedSince[environmentID] ?? now
@@ -101,10 +101,6 @@ extension Scheduler {
             guard let runtime = node.stageRuntime, runtime.stage.environmentID == environmentID else { return total }
             return total + runtime.pendingBytes + runtime.dueResidualCount(wallNow: ProcessingClock.wallMillis)
         }
-    }
-
-    private func stageEnvironment(_ bundle: RunningBundle) -> String? {
-        nodes[bundle.bundle.node].stageRuntime?.stage.environmentID
     }
 
     static func describe(bytes: Int) -> String {

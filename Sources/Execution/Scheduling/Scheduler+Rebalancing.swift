@@ -82,8 +82,7 @@ extension Scheduler {
     }
 
     private func stage(ofBundle id: Int) -> FusedStage? {
-        guard let bundle = running[id]?.bundle, case .stage(let runtime) = nodes[bundle.node].kind else { return nil }
-        return runtime.stage
+        running[id].flatMap { nodes[$0.bundle.node].stageRuntime?.stage }
     }
 
     func environment(ofBundle id: Int) -> String? {

@@ -76,8 +76,6 @@ final class StageRuntime {
     /// What running bundles may still emit is no earlier than this.
     var inFlightHold: Int64 { inFlight.values.map(\.hold).min() ?? BeamTime.maxTimestamp }
 
-    var inFlightCount: Int { inFlight.count }
-
     var isIdle: Bool { !hasPending && timers.isEmpty && residuals.isEmpty && inFlight.isEmpty }
 
     /// Queues a chunk of encoded input, split by lane in a keyed stage.
@@ -90,9 +88,7 @@ final class StageRuntime {
         var byLane: [Int: ByteWriter] = [:]
         var reader = ByteReader(chunk)
         while !reader.isAtEnd {
-            let start = reader.position
-            try inputCoder.skip(&reader)
-            let element = chunk[start..<reader.position]
+            let element = try inputCoder.readEncoded(&reader)
             byLane[try keyLanes.lane(ofElement: element), default: ByteWriter()].writeBytes(element)
         }
         for (lane, writer) in byLane { queues[lane].append(writer.bytes, hold: hold) }
