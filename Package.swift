@@ -8,6 +8,7 @@ let grpc: [Target.Dependency] = [
     .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
 ]
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
 
 let package = Package(
     name: "BeamJobServer",
@@ -26,6 +27,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Generated protobuf + gRPC code for the Beam model (Scripts/generate-protos.sh).
@@ -45,22 +51,32 @@ let package = Package(
         .target(name: "Planner", dependencies: ["BeamModel", "BeamCore"]),
         // Fn API servers (control, data, state, logging, provision) and environment launchers.
         .target(name: "Worker", dependencies: ["BeamModel", "BeamCore", logging] + grpc),
-        // Job Management API, artifact staging and retrieval, the job registry.
+        // Job Management API, artifact staging and retrieval, the job registry and its store.
         .target(
             name: "JobService",
-            dependencies: ["BeamModel", "BeamCore", logging, .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["BeamModel", "BeamCore", logging, .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "GRDB", package: "GRDB.swift")]
                 + grpc
+        ),
+        // Dashboard, JSON API and Prometheus /metrics over the job registry (reads; drives only Cancel).
+        .target(
+            name: "Web",
+            dependencies: ["JobService", "BeamModel", "BeamCore", logging, metrics,
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Prometheus", package: "swift-prometheus")]
         ),
         // Runs one job: Planner -> Engine <-> Worker, metrics aggregation.
         .target(
             name: "Execution",
-            dependencies: ["BeamModel", "BeamCore", "Planner", "Engine", "Worker", "JobService", logging] + grpc
+            dependencies: ["BeamModel", "BeamCore", "Planner", "Engine", "Worker", "JobService", logging, metrics] + grpc
         ),
         // The beam-job-server executable: flags, logging, lifecycle, wiring.
         .executableTarget(
             name: "BeamJobServer",
             dependencies: [
-                "BeamModel", "JobService", "Execution", logging,
+                "BeamModel", "JobService", "Execution", "Web", logging, metrics,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ] + grpc
@@ -79,12 +95,14 @@ let package = Package(
             dependencies: [
                 "JobService", "BeamModel", logging,
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ] + grpc
         ),
         .testTarget(
             name: "BeamCoreTests",
             dependencies: ["BeamCore", .product(name: "Yams", package: "Yams")]
         ),
+        .testTarget(name: "WebTests", dependencies: ["Web", "JobService", "BeamModel", "BeamCore", logging]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "BeamCore"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "BeamModel", "BeamCore"]),
         .testTarget(

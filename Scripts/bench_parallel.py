@@ -207,7 +207,7 @@ def main():
     args = parser.parse_args()
 
     ours_port, theirs_port = free_port(), free_port()
-    ours = Server([args.server_bin, "--job-port", str(ours_port)], ours_port)
+    ours = Server([args.server_bin, "--job-port", str(ours_port), "--ephemeral", "--web-port", "0"], ours_port)
     theirs = Server([sys.executable, "-m", "apache_beam.runners.portability.local_job_service_main",
                      "--port", str(theirs_port)], theirs_port)
     process, loopback = environment("PROCESS", args.boot_bin), environment("LOOPBACK", args.boot_bin)

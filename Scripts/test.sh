@@ -10,10 +10,23 @@
 #   5. Beam's trigger transcript tests (trigger_test.py, TestStream) against
 #      beam-job-server, checked against Tests/EndToEnd/trigger_transcripts_known_failures.txt;
 #   6. steps 4 and 5 again with two SDK workers per job, pinned (no autoscaling).
+# Debian packages it needs and lacks are installed with apt-get first: SQLite's
+# headers (the job store) and Chromium with chromedriver (the web UI's browser test).
 # Steps 3-6 all run even when one fails; the script fails if any did.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
+
+# Debian packages: libsqlite3-dev for the build, chromium + chromium-driver for the browser test.
+need=()
+[[ -f /usr/include/sqlite3.h ]] || need+=(libsqlite3-dev)
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
+if (( ${#need[@]} )); then
+  SUDO=""; [[ "$(id -u)" == 0 ]] || SUDO="sudo"
+  $SUDO apt-get install -y -q "${need[@]}" || { $SUDO apt-get update -q && $SUDO apt-get install -y -q "${need[@]}"; } \
+    || echo "warning: could not install ${need[*]}; the tests that need them will fail saying so" >&2
+fi
 
 VENV="$ROOT/.venv"
 if [[ ! -x "$VENV/bin/python" ]]; then

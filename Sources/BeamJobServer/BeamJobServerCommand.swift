@@ -1,114 +1,13 @@
 import ArgumentParser
-import Execution
-import Foundation
-import GRPCCore
-import GRPCNIOTransportHTTP2
-import JobService
-import Logging
-import ServiceLifecycle
 
-/// `beam-job-server`: serves Beam's Job Management and artifact APIs on one
-/// port and runs submitted jobs until SIGINT or SIGTERM.
+/// `beam-job-server`: the job server (`serve`, the default) and a client for
+/// a running one (`jobs ...`, through the Job API).
 @main
 struct BeamJobServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "beam-job-server",
-        abstract: "A portable Apache Beam runner: submit pipelines with --runner=PortableRunner --job_endpoint=HOST:PORT."
+        abstract: "A portable Apache Beam runner: submit pipelines with --runner=PortableRunner --job_endpoint=HOST:PORT.",
+        subcommands: [ServeCommand.self, JobsCommand.self],
+        defaultSubcommand: ServeCommand.self
     )
-
-    @Option(name: [.customLong("job-port"), .customLong("job_port")],
-            help: "Port for the Job Management and artifact services (0 picks a free one).")
-    var jobPort: Int = 8099
-
-    @Option(help: "Address to bind; 0.0.0.0 serves every interface.")
-    var host: String = "127.0.0.1"
-
-    @Option(name: [.customLong("worker-host"), .customLong("worker_host")],
-            help: "Address the per-job Fn API servers bind to; SDK harnesses must reach it.")
-    var workerHost: String = "127.0.0.1"
-
-    @Option(name: [.customLong("artifacts-dir"), .customLong("artifacts_dir")],
-            help: "Folder for staged artifacts (default: a fresh temporary folder).")
-    var artifactsDir: String?
-
-    @Option(name: [.customLong("max-workers"), .customLong("max_workers")],
-            help: "SDK workers per environment that running jobs may use between them (default: the machine's cores).")
-    var maxWorkers: Int = WorkerBudget.cores
-
-    @Option(name: [.customLong("bundle-max-elements"), .customLong("bundle_max_elements")],
-            help: "Most elements a bundle carries.")
-    var bundleMaxElements: Int = BundleSizing().maxElements
-
-    @Option(name: [.customLong("bundle-max-bytes"), .customLong("bundle_max_bytes")],
-            help: "About the most bytes of input a bundle carries.")
-    var bundleMaxBytes: Int = BundleSizing().maxBytes
-
-    @Option(name: [.customLong("environment-cache-ms"), .customLong("environment_cache_ms")],
-            help: "How long a finished job's SDK workers wait for a next job with the same environment (0: stop them).")
-    var environmentCacheMillis: Int = 5_000
-
-    @Option(name: [.customLong("log-level"), .customLong("log_level")],
-            help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
-
-    func validate() throws {
-        guard (0...65535).contains(jobPort) else { throw ValidationError("--job-port must be between 0 and 65535") }
-        guard environmentCacheMillis >= 0 else { throw ValidationError("--environment-cache-ms must not be negative") }
-        guard maxWorkers >= 1 else { throw ValidationError("--max-workers must be at least 1") }
-        guard bundleMaxElements >= 1, bundleMaxBytes >= 1 else {
-            throw ValidationError("--bundle-max-elements and --bundle-max-bytes must be at least 1")
-        }
-        guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
-            throw ValidationError("--log-level must be one of: \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-    }
-
-    func run() async throws {
-        MemoryTuning.apply()
-        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "beam-job-server")
-
-        let store = try artifactsDir.map { try ArtifactStore(root: URL(fileURLWithPath: $0)) } ?? ArtifactStore.temporary()
-        let registry = JobRegistry()
-        let pool = WorkerPool(host: workerHost, artifacts: store, logger: logger)
-        let settings = ExecutionSettings(
-            host: workerHost, artifacts: store, workerBudget: WorkerBudget(maxWorkers: maxWorkers),
-            bundleSizing: BundleSizing(maxElements: bundleMaxElements, maxBytes: bundleMaxBytes),
-            workerPool: pool, environmentCache: .milliseconds(max(0, environmentCacheMillis)), logger: logger)
-        let executor = PipelineExecutor(settings: settings, logger: logger)
-        let runner = JobRunner(executor: executor, logger: logger)
-        let transport = HTTP2ServerTransport.Posix(
-            address: .ipv4(host: host, port: jobPort),
-            transportSecurity: .plaintext,
-            config: .defaults { $0.rpc.maxRequestPayloadSize = 256 << 20 }
-        )
-        let advertisedHost = ["0.0.0.0", "::"].contains(host) ? "localhost" : host
-        let services: [any RegistrableRPCService] = [
-            JobManagementService(registry: registry, runner: runner, logger: logger) {
-                guard let port = try await transport.listeningAddress.ipv4?.port else {
-                    throw RPCError(code: .unavailable, message: "The server is not listening on an IPv4 address")
-                }
-                return "\(advertisedHost):\(port)"
-            },
-            ArtifactStagingService(registry: registry, store: store, logger: logger),
-            ArtifactRetrievalService(store: store),
-        ]
-        let server = GRPCServer(transport: transport, services: services)
-
-        let group = ServiceGroup(
-            services: [GRPCServerService(server: server, transport: transport, logger: logger),
-                       JobRunnerService(runner: runner, registry: registry)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        )
-        logger.info("artifacts stored under \(store.root.path)")
-        try await group.run()
-        await pool.shutdown()
-        logger.info("beam-job-server stopped")
-    }
 }

@@ -59,6 +59,7 @@ struct JobRun {
             await workers.stopAll()
             throw error
         }
+        await job.harnessLogsSettle()
         // Only a job that ended cleanly leaves its harnesses idle and fit for the next one.
         await workers.finish(keepWarm: keepWarm)
     }
@@ -109,23 +110,30 @@ struct JobRun {
                                       sizing: settings.bundleSizing, logger: logger)
         // Running bundles report progress while the scheduler waits for them.
         let poller = Task { await progress.run(every: Self.progressInterval) }
-        defer { poller.cancel() }
+        let reporter = Task { await JobStatusReporter(job: job, workers: workers).run() }
+        defer {
+            poller.cancel()
+            reporter.cancel()
+        }
         try await scheduler.run()
         scheduler.postSummary()
     }
 
     static let progressInterval: Duration = .seconds(1)
 
-    /// SDK warnings and errors become job messages; everything is in the server log already.
+    /// SDK harness log entries become job messages at the matching importance
+    /// (bounded per job; the server log has every one).
     static func forward(_ entry: LogEntry, to job: Job) {
+        let importance: JobMessage.MessageImportance
         switch entry.severity {
-        case .error, .critical:
-            job.post("SDK harness: \(entry.message)\(entry.trace.isEmpty ? "" : "\n\(entry.trace)")", importance: .jobMessageWarning)
-        case .warn:
-            job.post("SDK harness: \(entry.message)", importance: .jobMessageWarning)
-        default:
-            break
+        case .error, .critical: importance = .jobMessageError
+        case .warn: importance = .jobMessageWarning
+        case .info, .notice, .unspecified, .UNRECOGNIZED: importance = .jobMessageBasic
+        case .debug, .trace: return
         }
+        let place = entry.transformID.isEmpty ? "" : " [\(entry.transformID)]"
+        job.postHarnessLog("SDK harness\(place): \(entry.message)\(entry.trace.isEmpty ? "" : "\n\(entry.trace)")",
+                           importance: importance)
     }
 }
 

@@ -1,4 +1,5 @@
 import BeamModel
+import JobService
 import Planner
 import Worker
 
@@ -28,6 +29,7 @@ actor WorkerSet {
     private struct Member {
         let worker: SDKWorker
         var bundles = 0
+        var completed = 0
     }
 
     init(pool: WorkerPool, server: FnAPIServer, plan: ExecutionPlan, jobID: String, provisionInfo: ProvisionInfo,
@@ -113,6 +115,19 @@ actor WorkerSet {
         guard let environmentID = pools.first(where: { $0.value.contains { $0.worker === worker } })?.key,
               let index = pools[environmentID]?.firstIndex(where: { $0.worker === worker }) else { return }
         pools[environmentID]?[index].bundles -= 1
+        pools[environmentID]?[index].completed += 1
+    }
+
+    /// The job's workers as dashboards show them.
+    func status() -> [JobRuntimeStatus.Worker] {
+        pools.sorted { $0.key < $1.key }.flatMap { environmentID, members in
+            members.map { member in
+                JobRuntimeStatus.Worker(
+                    id: member.worker.id, environment: environmentID, pid: member.worker.processID,
+                    state: member.worker.deathReason != nil ? "dead" : member.bundles > 0 ? "busy" : "idle",
+                    bundles: member.completed)
+            }
+        }
     }
 
     /// Replaces `worker` (which died) with a fresh one, unless another bundle already did.

@@ -4,10 +4,12 @@ import SwiftProtobuf
 import Synchronization
 
 /// One submitted pipeline, from Prepare to its terminal state: its pipeline,
-/// options, state history, messages, staging progress and metrics. The job
-/// service handlers, the artifact staging session and the executor all share a
-/// `Job`; every change goes through its lock, so stream subscribers see state
-/// changes and messages in one order, and illegal transitions are refused.
+/// options, state history, messages, staging progress, metrics and runtime
+/// status. The job service handlers, the artifact staging session, the
+/// executor and the web UI all share a `Job`; every change goes through its
+/// lock, so stream subscribers see state changes and messages in one order,
+/// illegal transitions are refused, and the job's `history` records each
+/// change in that same order.
 public final class Job: Sendable {
     /// What the state and message streams carry.
     public enum Event: Sendable {
@@ -24,6 +26,12 @@ public final class Job: Sendable {
     public let name: String
     public let stagingToken: String
     public let options: Google_Protobuf_Struct
+    public let created: Date
+    /// Read back from the job store after a restart (not run by this process).
+    public let fromHistory: Bool
+    /// Most SDK harness log entries kept as messages; later ones are counted.
+    public let harnessLogLimit: Int
+    private let history: any JobHistory
     private let record: Mutex<Record>
 
     private struct Subscriber {
@@ -41,15 +49,47 @@ public final class Job: Sendable {
         var subscribers: [Int: Subscriber] = [:]
         var nextSubscriberID = 0
         var metrics = Org_Apache_Beam_Model_JobManagement_V1_MetricResults()
+        var runtime = JobRuntimeStatus()
+        var harnessLogEntries = 0
+        var droppedLogEntries = 0
+        var lastHarnessLog: ContinuousClock.Instant?
     }
 
-    public init(id: String, name: String, stagingToken: String, pipeline: Pipeline, options: Google_Protobuf_Struct) {
+    public init(id: String, name: String, stagingToken: String, pipeline: Pipeline, options: Google_Protobuf_Struct,
+                harnessLogLimit: Int = 1_000, history: any JobHistory = NoJobHistory()) {
         self.id = id
         self.name = name
         self.stagingToken = stagingToken
         self.options = options
+        self.created = Date()
+        self.fromHistory = false
+        self.harnessLogLimit = harnessLogLimit
+        self.history = history
+        history.record(.prepared(id: id, name: name, created: created, pipeline: pipeline, options: options))
         var record = Record(pipeline: pipeline, state: .stopped)
-        record.events.append(.state(Self.stateEvent(.stopped)))
+        Self.publish(.state(Self.stateEvent(.stopped)), in: &record, id: id, history: history)
+        self.record = Mutex(record)
+    }
+
+    /// A job read back from the store; it keeps recording to `history`.
+    public init(restoring stored: StoredJob, history: any JobHistory) {
+        id = stored.id
+        name = stored.name
+        stagingToken = UUID().uuidString.lowercased()
+        options = stored.options
+        created = stored.created
+        fromHistory = true
+        harnessLogLimit = 0
+        self.history = history
+        var record = Record(pipeline: stored.pipeline, state: .stopped)
+        record.events = stored.events
+        for case .state(let change) in stored.events { record.state = change.state }
+        record.nextMessageID = 1 + stored.events.reduce(0) { last, event in
+            if case .message(let message) = event { max(last, Int(message.messageID) ?? 0) } else { last }
+        }
+        record.metrics = stored.metrics
+        record.runtime = stored.runtime
+        record.droppedLogEntries = stored.droppedLogEntries
         self.record = Mutex(record)
     }
 
@@ -62,6 +102,33 @@ public final class Job: Sendable {
     public var pipeline: Pipeline { record.withLock { $0.pipeline } }
 
     public var metrics: Org_Apache_Beam_Model_JobManagement_V1_MetricResults { record.withLock { $0.metrics } }
+
+    public var runtime: JobRuntimeStatus { record.withLock { $0.runtime } }
+
+    /// Harness log entries not kept because the job reached `harnessLogLimit`.
+    public var droppedLogEntries: Int { record.withLock { $0.droppedLogEntries } }
+
+    /// Every state change, oldest first.
+    public var stateHistory: [JobStateEvent] {
+        record.withLock { $0.events.compactMap { if case .state(let change) = $0 { change } else { nil } } }
+    }
+
+    /// When the job reached its terminal state, if it did.
+    public var ended: Date? {
+        let latest = latestStateEvent
+        return JobStateMachine.isTerminal(latest.state) ? latest.timestamp.date : nil
+    }
+
+    /// What made a FAILED job fail: its last error message.
+    public var failureReason: String? {
+        record.withLock { record in
+            guard record.state == .failed else { return nil }
+            for case .message(let message) in record.events.reversed() where message.importance == .jobMessageError {
+                return message.messageText
+            }
+            return nil
+        }
+    }
 
     /// The most recent state change, with its time.
     public var latestStateEvent: JobStateEvent {
@@ -95,8 +162,22 @@ public final class Job: Sendable {
         let finished: [AsyncStream<Event>.Continuation]? = record.withLock { record in
             guard JobStateMachine.canTransition(from: record.state, to: newState) else { return nil }
             record.state = newState
-            Self.publish(.state(Self.stateEvent(newState)), in: &record)
-            return JobStateMachine.isTerminal(newState) ? Self.detachAll(&record) : []
+            if JobStateMachine.isTerminal(newState) {
+                if record.droppedLogEntries > 0 {
+                    Self.publish(.message(Self.message(
+                        "\(record.droppedLogEntries) SDK harness log entries were not kept as job messages (limit \(harnessLogLimit) per job); the server log has them all",
+                        importance: .jobMessageWarning, in: &record)), in: &record, id: id, history: history)
+                }
+                for index in record.runtime.workers.indices { record.runtime.workers[index].state = "stopped" }
+                for index in record.runtime.stages.indices { record.runtime.stages[index].bundlesInFlight = 0 }
+            }
+            Self.publish(.state(Self.stateEvent(newState)), in: &record, id: id, history: history)
+            if JobStateMachine.isTerminal(newState) {
+                history.record(.finished(id: id, metrics: record.metrics, runtime: record.runtime,
+                                         droppedLogEntries: record.droppedLogEntries))
+                return Self.detachAll(&record)
+            }
+            return []
         }
         // Finish outside the lock: finishing runs onTermination, which takes it.
         finished?.forEach { $0.finish() }
@@ -106,14 +187,21 @@ public final class Job: Sendable {
     /// Adds a message to the job's message stream.
     public func post(_ text: String, importance: JobMessage.MessageImportance = .jobMessageBasic) {
         record.withLock { record in
-            let message = JobMessage.with {
-                $0.messageID = String(record.nextMessageID)
-                $0.time = String(Int64(Date().timeIntervalSince1970 * 1000))
-                $0.importance = importance
-                $0.messageText = text
+            Self.publish(.message(Self.message(text, importance: importance, in: &record)), in: &record, id: id, history: history)
+        }
+    }
+
+    /// Posts an SDK harness log entry, unless the job already keeps
+    /// `harnessLogLimit` of them: then it is only counted.
+    public func postHarnessLog(_ text: String, importance: JobMessage.MessageImportance) {
+        record.withLock { record in
+            record.lastHarnessLog = .now
+            guard record.harnessLogEntries < harnessLogLimit, !JobStateMachine.isTerminal(record.state) else {
+                record.droppedLogEntries += 1
+                return
             }
-            record.nextMessageID += 1
-            Self.publish(.message(message), in: &record)
+            record.harnessLogEntries += 1
+            Self.publish(.message(Self.message(text, importance: importance, in: &record)), in: &record, id: id, history: history)
         }
     }
 
@@ -125,7 +213,27 @@ public final class Job: Sendable {
     }
 
     public func replacePipeline(_ pipeline: Pipeline) {
-        record.withLock { $0.pipeline = pipeline }
+        record.withLock { record in
+            record.pipeline = pipeline
+            history.record(.pipelineReplaced(id: id, pipeline: pipeline))
+        }
+    }
+
+    /// Waits (up to `limit`) until no harness log entry arrived for `quiet`:
+    /// logs travel on their own stream and may trail a job's last bundle.
+    public func harnessLogsSettle(quiet: Duration = .milliseconds(50), limit: Duration = .milliseconds(500)) async {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            guard let last = record.withLock({ $0.lastHarnessLog }), ContinuousClock.now - last < quiet else { return }
+            try? await Task.sleep(for: quiet)
+        }
+    }
+
+    /// Execution's report of how the job runs (ignored once it finished).
+    public func updateRuntime(_ change: (inout JobRuntimeStatus) -> Void) {
+        record.withLock { record in
+            if !JobStateMachine.isTerminal(record.state) { change(&record.runtime) }
+        }
     }
 
     public func updateMetrics(_ metrics: Org_Apache_Beam_Model_JobManagement_V1_MetricResults) {
@@ -226,7 +334,18 @@ public final class Job: Sendable {
         }
     }
 
-    private static func publish(_ event: Event, in record: inout Record) {
+    private static func message(_ text: String, importance: JobMessage.MessageImportance, in record: inout Record) -> JobMessage {
+        defer { record.nextMessageID += 1 }
+        return JobMessage.with {
+            $0.messageID = String(record.nextMessageID)
+            $0.time = String(Int64(Date().timeIntervalSince1970 * 1000))
+            $0.importance = importance
+            $0.messageText = text
+        }
+    }
+
+    private static func publish(_ event: Event, in record: inout Record, id: String, history: any JobHistory) {
+        history.record(.event(id: id, sequence: record.events.count, event: event))
         record.events.append(event)
         for subscriber in record.subscribers.values where subscriber.includeMessages || event.isState {
             subscriber.continuation.yield(event)

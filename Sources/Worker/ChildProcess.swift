@@ -15,6 +15,7 @@ import Darwin
 /// SIGKILL. Foundation's `Process` reaps it. Used as a `RunningEnvironment`.
 final class ChildProcess: RunningEnvironment {
     let pid: Int32
+    var processID: Int32? { pid }
     let label: String
     private let state: Mutex<State>
     private let onExit: @Sendable (String) -> Void

@@ -58,6 +58,7 @@ public struct DockerEnvironmentLauncher: EnvironmentLauncher {
         let cli: String
         let name: String
         let child: ChildProcess
+        var processID: Int32? { child.pid }
 
         func exitDescription(waitingUpTo timeout: Duration) async -> String? {
             await child.exitDescription(waitingUpTo: timeout)

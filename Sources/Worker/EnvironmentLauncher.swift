@@ -54,6 +54,13 @@ public protocol RunningEnvironment: Sendable {
     /// Stops the harness and releases what the launcher holds for it
     /// (reaping the process). Called once.
     func stop() async
+
+    /// The local process that runs (or fronts) the harness, for dashboards; nil for external workers.
+    var processID: Int32? { get }
+}
+
+extension RunningEnvironment {
+    public var processID: Int32? { nil }
 }
 
 /// The launchers a server can use, by environment URN. `standard` knows

@@ -92,6 +92,9 @@ public final class SDKWorker: Sendable {
 
     // MARK: Public API
 
+    /// The harness's local process id, when it runs as one (PROCESS, DOCKER).
+    public var processID: Int32? { state.withLock { $0.running?.processID } }
+
     /// Where this harness's log entries go (the job it works for); the server's sink when nil.
     public var logSink: FnLogSink? {
         get { sink.withLock { $0 } }

@@ -1,10 +1,12 @@
 """A beam-job-server process for the end-to-end tests and suite runners:
-started with `--job-port 0`, its port parsed from the "listening on" log line.
-Also the pipeline options that point the Beam Python SDK at it."""
+started with `--job-port 0`, its port parsed from the "listening on" log line;
+without a job history and web UI unless a test asks for them. Also the
+pipeline options that point the Beam Python SDK at it."""
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -19,23 +21,35 @@ BEAM_BOOT = os.environ.get("BEAM_BOOT_BIN", os.path.join(REPO, ".build", "debug"
 class JobServer:
     """A running beam-job-server with its endpoint, artifacts folder and log."""
 
-    def __init__(self, binary, artifacts_dir, log_level="debug"):
+    def __init__(self, binary, artifacts_dir, log_level="debug", state_dir=None, web_port=None, extra_args=()):
+        """`state_dir`: keep the job history there (default: none, --ephemeral).
+        `web_port`: serve the web UI there (default: off); `web_url` is its address."""
         self.artifacts_dir = artifacts_dir
         self.log_lines = []
-        self.process = subprocess.Popen(
-            [binary, "--job-port", "0", "--artifacts-dir", artifacts_dir, "--log-level", log_level],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        self.port = self._wait_for_port()
+        command = [binary, "--job-port", "0", "--artifacts-dir", artifacts_dir, "--log-level", log_level,
+                   "--web-port", str(web_port or 0)]
+        command += ["--state-dir", state_dir] if state_dir else ["--ephemeral"]
+        self.process = subprocess.Popen(command + list(extra_args),
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.port = self._wait_for(r"beam-job-server listening on [\d.]+:(\d+)")
         self.endpoint = f"localhost:{self.port}"
+        self.web_url = None
+        if web_port:
+            self.web_url = "http://127.0.0.1:%d" % self._wait_for(r"web UI on http://[^:]+:(\d+)")
         threading.Thread(target=self._drain_log, daemon=True).start()
 
-    def _wait_for_port(self):
-        for line in self.process.stderr:
-            self.log_lines.append(line)
-            match = re.search(r"listening on [\d.]+:(\d+)", line)
+    def _wait_for(self, pattern):
+        """The number the first log line matching `pattern` captures (lines already read count too)."""
+        for line in self.log_lines:
+            match = re.search(pattern, line)
             if match:
                 return int(match.group(1))
-        raise RuntimeError("beam-job-server exited before listening:\n" + "".join(self.log_lines))
+        for line in self.process.stderr:
+            self.log_lines.append(line)
+            match = re.search(pattern, line)
+            if match:
+                return int(match.group(1))
+        raise RuntimeError("beam-job-server exited before logging /%s/:\n%s" % (pattern, "".join(self.log_lines)))
 
     def _drain_log(self):
         for line in self.process.stderr:
@@ -50,6 +64,24 @@ class JobServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             raise
+
+
+def free_port():
+    """A TCP port nothing listens on now (for servers that cannot pick their own)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def isolated_binary(binary, folder):
+    """A wrapper script that starts `binary` with no job history and no web UI,
+    for harnesses that start the server themselves with only `--job_port`
+    (Beam's suite): so runs never share ~/.local/share or port 8074."""
+    path = os.path.join(folder, "beam-job-server-isolated")
+    with open(path, "w") as f:
+        f.write(f'#!/bin/sh\nexec "{binary}" --ephemeral --web-port 0 "$@"\n')
+    os.chmod(path, 0o755)
+    return path
 
 
 def environment_options(kind):

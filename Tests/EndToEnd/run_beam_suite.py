@@ -3,16 +3,20 @@ shipped in the apache-beam wheel) plus the tests it skips that we also want
 (beam_suite_extras.py) against beam-job-server, and compares the outcome with
 beam_suite_known_failures.txt.
 
-Beam's suite starts the job-server binary itself with `--job_port PORT`.
+Beam's suite starts the job-server binary itself with `--job_port PORT`; it
+gets a wrapper that adds `--ephemeral --web-port 0`, so suite runs keep no job
+history and never contend for port 8074.
 Exit status: 0 when every test outside the known-failures list passes (or is
 skipped by Beam), 1 otherwise. Prints the counts and what changed."""
 import argparse
 import os
 import sys
+import tempfile
 
 import apache_beam
 
 from beam_suite_extras import EXTRA_TESTS
+from job_server import isolated_binary
 from suite_report import compare, run_pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,8 +36,9 @@ def main():
 
     report = os.path.join(REPO, ".build", "beam-suite-report.xml")
     extras = [f"{os.path.join(HERE, 'beam_suite_extras.py')}::PrismRunnerExtrasTest::{name}" for name in EXTRA_TESTS]
+    binary = isolated_binary(os.path.abspath(args.binary), tempfile.mkdtemp(prefix="beam-suite-"))
     run_pytest([f"{SUITE}::PrismRunnerTest", *extras], report,
-               f"--prism_bin={args.binary} --environment_type={args.environment_type} {args.extra_options}".strip(),
+               f"--prism_bin={binary} --environment_type={args.environment_type} {args.extra_options}".strip(),
                k=args.k)
     title = "Beam portable suite on beam-job-server" + (f" ({args.extra_options})" if args.extra_options else "")
     return compare(title, report, KNOWN_FAILURES)

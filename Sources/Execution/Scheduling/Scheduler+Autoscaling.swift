@@ -1,4 +1,5 @@
 import Foundation
+import JobService
 import Planner
 
 // Autoscaling: an environment's worker count grows while its workers are all
@@ -69,7 +70,8 @@ extension Scheduler {
             if await bundles.workers.retireIdleWorker(environmentID, keepWarm: state.policy.keepWarm) {
                 slots[environmentID] = workers - 1
                 state.lastSaturated[environmentID] = now
-                bundles.job.post("Scaled environment \(environmentID) down to \(workers - 1) worker\(workers - 1 == 1 ? "" : "s"): not saturated for \(state.policy.coolDown), \(workers - busy) idle, nothing queued")
+                recordScaling(environmentID, workers: workers - 1,
+                              reason: "not saturated for \(state.policy.coolDown), \(workers - busy) idle, nothing queued")
             }
         }
     }
@@ -80,12 +82,20 @@ extension Scheduler {
         case .success:
             slots[environmentID, default: 1] += 1
             autoscaling?.lastSaturated[environmentID] = ProcessingClock.wallMillis
-            bundles.job.post("Scaled environment \(environmentID) to \(slots[environmentID] ?? 1) workers")
+            recordScaling(environmentID, workers: slots[environmentID] ?? 1, reason: "backlog while every worker was busy")
         case .failure(let error):
             autoscaling?.capped.insert(environmentID)
             bundles.job.post("Could not start another SDK worker for environment \(environmentID) (\(error)); keeping \(slots[environmentID] ?? 1)",
                              importance: .jobMessageWarning)
         }
+    }
+
+    /// A change of an environment's worker count: a job message and a dashboard entry.
+    private func recordScaling(_ environmentID: String, workers: Int, reason: String) {
+        bundles.job.post("Scaled environment \(environmentID) to \(workers) worker\(workers == 1 ? "" : "s"): \(reason)")
+        let decision = JobRuntimeStatus.ScalingDecision(time: ProcessingClock.wallMillis, environment: environmentID,
+                                                        workers: workers, reason: reason)
+        bundles.job.updateRuntime { $0.record(decision) }
     }
 
     /// When the autoscaler next has a decision to make, in wall-clock millis.

@@ -49,6 +49,8 @@ final class Scheduler {
     var noSplitBefore: [Int: Int64] = [:]
     /// Splits that handed work to another bundle, for the job's closing message.
     var splitCount = 0
+    /// Wall-clock millis of the last status put on the job.
+    var lastStatusPublished: Int64 = 0
     let logger: Logger
     let sizing: BundleSizing
 
@@ -181,9 +183,11 @@ final class Scheduler {
                 try launchBundles(into: &group)
                 requestSplits(into: &group)
                 await autoscale(into: &group)
+                publishStatus()
                 if inFlightTotal == 0 {
                     if try applyNextTestStreamEvent() { continue }
                     if isDone {
+                        publishStatus(force: true)
                         // Wake-ups, split requests or a starting worker may still be pending: none matters now.
                         group.cancelAll()
                         return

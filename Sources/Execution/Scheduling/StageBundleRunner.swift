@@ -36,6 +36,7 @@ struct StageBundleRunner: Sendable {
             if stage.usesUserState { tokens.append(cacheTokens.userState(workerID: worker.id)) }
             progress.started(instructionID, on: worker)
             defer { progress.ended(instructionID) }
+            let started = ContinuousClock.now
             do {
                 let result = try await worker.processBundle(
                     descriptorID: workers.descriptorID(of: stage), inputs: [input], timers: timers,
@@ -48,8 +49,11 @@ struct StageBundleRunner: Sendable {
                 metrics.add(result.response.monitoringInfos)
                 progress.ended(instructionID)
                 progress.publish()
+                RunnerMetrics.bundlesSucceeded.increment()
+                RunnerMetrics.bundleDuration.record(duration: ContinuousClock.now - started)
                 return RanBundle(result: result, worker: worker)
             } catch WorkerError.workerDied(let reason) where attempt < settings.bundleAttempts && !Task.isCancelled {
+                RunnerMetrics.bundlesRetried.increment()
                 await workers.release(worker)
                 cacheTokens.failed(workerID: worker.id)
                 attempt += 1
@@ -57,6 +61,7 @@ struct StageBundleRunner: Sendable {
                          importance: .jobMessageWarning)
                 try await workers.replace(worker, in: stage.environmentID)
             } catch let error as WorkerError {
+                RunnerMetrics.bundlesFailed.increment()
                 await workers.release(worker)
                 cacheTokens.failed(workerID: worker.id)
                 throw ExecutionError("\(stage.displayName) failed: \(error)")

@@ -74,6 +74,8 @@ final class StageRuntime {
     var residualHold: Int64 { residuals.map(\.hold).min() ?? BeamTime.maxTimestamp }
 
     /// What running bundles may still emit is no earlier than this.
+    var inFlightCount: Int { inFlight.count }
+
     var inFlightHold: Int64 { inFlight.values.map(\.hold).min() ?? BeamTime.maxTimestamp }
 
     var isIdle: Bool { !hasPending && timers.isEmpty && residuals.isEmpty && inFlight.isEmpty }

@@ -1,0 +1,43 @@
+import BeamCore
+import Foundation
+import JobService
+
+/// While a job runs: puts its workers' states on the job every second (for
+/// dashboards) and posts a progress message every `progressInterval`: which
+/// stages still run, their bundles and backlog. Cancelled when the run ends.
+struct JobStatusReporter {
+    let job: Job
+    let workers: WorkerSet
+    var interval: Duration = .seconds(1)
+    var progressInterval: Duration = .seconds(10)
+
+    func run() async {
+        let start = ContinuousClock.now
+        var nextProgress = start + progressInterval
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { return }
+            let status = await workers.status()
+            job.updateRuntime { $0.workers = status }
+            if ContinuousClock.now >= nextProgress {
+                nextProgress = ContinuousClock.now + progressInterval
+                job.post(Self.progress(job.runtime, after: ContinuousClock.now - start))
+            }
+        }
+    }
+
+    static func progress(_ runtime: JobRuntimeStatus, after elapsed: Duration) -> String {
+        let stages = runtime.stages.filter { $0.kind == "stage" }
+        let open = stages.filter { ($0.outputWatermark ?? BeamTime.minTimestamp) < BeamTime.maxTimestamp }
+        var text = "Progress after \(elapsed.components.seconds) s: \(stages.count - open.count) of \(stages.count) stages finished"
+        let active = open.filter { $0.bundlesInFlight > 0 || $0.pendingBytes > 0 }
+        if !active.isEmpty {
+            text += "; running: " + active.prefix(5).map { stage in
+                let names = stage.transforms.prefix(2).joined(separator: ", ")
+                return "\(stage.id) [\(names)\(stage.transforms.count > 2 ? ", ..." : "")] \(stage.bundlesInFlight) bundle(s), \(Scheduler.describe(bytes: stage.pendingBytes)) queued"
+            }.joined(separator: "; ")
+        }
+        let busy = runtime.workers.filter { $0.state == "busy" }.count
+        return text + "; workers \(busy) busy of \(runtime.liveWorkers)"
+    }
+}
