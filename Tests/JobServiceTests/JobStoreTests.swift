@@ -79,9 +79,8 @@ import Testing
             #expect(job.failureReason?.contains("stopped while this job was RUNNING") == true)
         }
         // The failure itself was recorded: a third start reads the same.
-        try withRegistry(folder) { registry in
-            #expect(try registry.job(id: id).state == .failed)
-        }
+        let third = try withRegistry(folder) { registry in try registry.job(id: id).state }
+        #expect(third == .failed)
     }
 
     @Test func aVersionOneDatabaseIsMigratedKeepingItsJobs() throws {
