@@ -70,7 +70,7 @@ extension Scheduler {
             if await bundles.workers.retireIdleWorker(environmentID, keepWarm: state.policy.keepWarm) {
                 slots[environmentID] = workers - 1
                 state.lastSaturated[environmentID] = now
-                recordScaling(environmentID, workers: workers - 1,
+                recordScaling(environmentID, up: false, workers: workers - 1,
                               reason: "not saturated for \(state.policy.coolDown), \(workers - busy) idle, nothing queued")
             }
         }
@@ -82,7 +82,7 @@ extension Scheduler {
         case .success:
             slots[environmentID, default: 1] += 1
             autoscaling?.lastSaturated[environmentID] = ProcessingClock.wallMillis
-            recordScaling(environmentID, workers: slots[environmentID] ?? 1, reason: "backlog while every worker was busy")
+            recordScaling(environmentID, up: true, workers: slots[environmentID] ?? 1, reason: "backlog while every worker was busy")
         case .failure(let error):
             autoscaling?.capped.insert(environmentID)
             bundles.job.post("Could not start another SDK worker for environment \(environmentID) (\(error)); keeping \(slots[environmentID] ?? 1)",
@@ -91,10 +91,10 @@ extension Scheduler {
     }
 
     /// A change of an environment's worker count: a job message and a dashboard entry.
-    private func recordScaling(_ environmentID: String, workers: Int, reason: String) {
-        bundles.job.post("Scaled environment \(environmentID) to \(workers) worker\(workers == 1 ? "" : "s"): \(reason)")
+    private func recordScaling(_ environmentID: String, up: Bool, workers: Int, reason: String) {
+        bundles.job.post("Scaled environment \(environmentID) \(up ? "up" : "down") to \(workers) worker\(workers == 1 ? "" : "s"): \(reason)")
         let decision = JobRuntimeStatus.ScalingDecision(time: ProcessingClock.wallMillis, environment: environmentID,
-                                                        workers: workers, reason: reason)
+                                                        workers: workers, reason: (up ? "up: " : "down: ") + reason)
         bundles.job.updateRuntime { $0.record(decision) }
     }
 
