@@ -50,7 +50,8 @@ let package = Package(
         // Pipeline proto -> fused stages and runner steps.
         .target(name: "Planner", dependencies: ["BeamModel", "BeamCore"]),
         // Fn API servers (control, data, state, logging, provision) and environment launchers.
-        .target(name: "Worker", dependencies: ["BeamModel", "BeamCore", logging] + grpc),
+        .target(name: "Worker", dependencies: ["BeamModel", "BeamCore", logging,
+                                               .product(name: "NIOCore", package: "swift-nio")] + grpc),
         // Job Management API, artifact staging and retrieval, the job registry and its store.
         .target(
             name: "JobService",

@@ -59,7 +59,7 @@ final class BundleProgress: Sendable {
         guard !active.isEmpty else { return }
         for (instructionID, worker) in active {
             guard let response = try? await worker.progress(instructionID: instructionID) else { continue }
-            let infos = await resolve(response, from: worker)
+            let infos = await resolve(response.monitoringInfos, response.monitoringData, from: worker)
             state.withLock { state in
                 if state.active[instructionID] != nil { state.progress[instructionID] = infos }
             }
@@ -67,16 +67,18 @@ final class BundleProgress: Sendable {
         publish()
     }
 
-    private func resolve(_ response: Org_Apache_Beam_Model_FnExecution_V1_ProcessBundleProgressResponse,
-                         from worker: SDKWorker) async -> [MonitoringInfo] {
-        guard !response.monitoringData.isEmpty else { return response.monitoringInfos }
+    /// A response's metrics: its full MonitoringInfos when it sent them, else
+    /// its short-id payloads resolved through MonitoringInfosMetadata (cached
+    /// per worker). Python sends both; SDKs may send only the short form.
+    func resolve(_ infos: [MonitoringInfo], _ data: [String: Data], from worker: SDKWorker) async -> [MonitoringInfo] {
+        guard infos.isEmpty, !data.isEmpty else { return infos }
         var known = state.withLock { $0.shortIDs[worker.id] ?? [:] }
-        let missing = response.monitoringData.keys.filter { known[$0] == nil }
+        let missing = data.keys.filter { known[$0] == nil }
         if !missing.isEmpty, let resolved = try? await worker.monitoringInfosMetadata(Array(missing)) {
             known.merge(resolved) { _, new in new }
             state.withLock { $0.shortIDs[worker.id] = known }
         }
-        return response.monitoringData.compactMap { id, payload in
+        return data.compactMap { id, payload in
             guard var info = known[id] else { return nil }
             info.payload = payload
             return info

@@ -1,5 +1,6 @@
 import BeamModel
 import GRPCCore
+import NIOCore
 import GRPCNIOTransportHTTP2
 import Logging
 
@@ -59,6 +60,12 @@ public final class FnAPIServer: Sendable {
                 // Beam's Python harness pings every 20 s, also between calls.
                 $0.connection.keepalive.clientBehavior = .init(
                     minPingIntervalWithoutCalls: .seconds(10), allowWithoutCalls: true)
+                // The Go SDK's PINGs are answered before swift-nio-http2 counts them (see HTTP2PingAnswerer).
+                $0.channelDebuggingCallbacks.onAcceptTCPConnection = { [logger] channel in
+                    var connectionLogger = logger
+                    connectionLogger[metadataKey: "peer"] = "\(channel.remoteAddress.map { "\($0)" } ?? "?")"
+                    return channel.pipeline.addHandler(HTTP2PingAnswerer(logger: connectionLogger), position: .first)
+                }
             }
         )
         let services: [any RegistrableRPCService] = [

@@ -46,7 +46,7 @@ struct StageBundleRunner: Sendable {
                 await workers.release(worker)
                 cacheTokens.committed(workerID: worker.id, wroteState: transaction.hasWrites)
                 transaction.commit()
-                metrics.add(result.response.monitoringInfos)
+                metrics.add(await progress.resolve(result.response.monitoringInfos, result.response.monitoringData, from: worker))
                 progress.ended(instructionID)
                 progress.publish()
                 RunnerMetrics.bundlesSucceeded.increment()
