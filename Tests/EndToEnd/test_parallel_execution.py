@@ -127,7 +127,9 @@ def test_autoscaling_grows_for_a_burst_and_shrinks_when_idle(job_server):
     start = time.time()
     options = process_options(job_server, "--streaming", fresh="autoscaling")
     p = beam.Pipeline(options=PipelineOptions(options))
-    (p | PeriodicImpulse(start_timestamp=start, stop_timestamp=start + 25, fire_interval=0.1)
+    # 12 elements of 0.25 s each at once, then a light trickle (4 a second) until 35 s: time to grow, then
+    # to shrink after the 5 s cool-down (a denser trickle keeps both workers busy now and then, resetting it).
+    (p | PeriodicImpulse(start_timestamp=start, stop_timestamp=start + 35, fire_interval=0.25)
      | beam.Reshuffle() | beam.Map(busy_for_burst, burst_until=start + 3))
     result = p.run()
     result.wait_until_finish()
