@@ -98,14 +98,13 @@ public final class JobRegistry: Sendable {
         for (index, job) in current.reversed().enumerated() where !running.contains(job.id) {
             if keep.map({ index >= $0 }) ?? false || oldest.map({ job.created < $0 }) ?? false { evicted.insert(job.id) }
         }
-        if let store {
-            do {
-                evicted.formUnion(try store.prune(keep: keep, olderThan: oldest, protected: running))
-            } catch {
-                logger.error("the job store could not delete old jobs", metadata: ["error": "\(error)"])
-            }
-        }
         guard !evicted.isEmpty else { return }
+        // The store holds the same jobs as memory (all are read back at startup).
+        do {
+            try store?.delete(evicted)
+        } catch {
+            logger.error("the job store could not delete old jobs", metadata: ["error": "\(error)"])
+        }
         jobs.withLock { jobs in evicted.forEach { jobs.removeValue(forKey: $0) } }
         byStagingToken.withLock { tokens in tokens = tokens.filter { !evicted.contains($0.value.id) } }
         for id in evicted {

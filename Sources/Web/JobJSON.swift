@@ -114,10 +114,10 @@ enum JobJSON {
         guard let millis else { return .null }
         if millis <= BeamTime.minTimestamp { return .string("-inf") }
         if millis >= BeamTime.globalWindowMaxTimestamp { return .string("+inf") }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return .string(formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000)))
+        return .string(Date(timeIntervalSince1970: Double(millis) / 1000).formatted(isoWithMillis))
     }
+
+    private static let isoWithMillis = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
     static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 

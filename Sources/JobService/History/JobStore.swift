@@ -57,22 +57,11 @@ public final class JobStore: JobHistory, @unchecked Sendable {
         writes.sync {}
     }
 
-    /// Deletes jobs beyond the newest `keep`, or created before `olderThan`,
-    /// skipping `protected` ones (still running); returns the deleted ids.
-    public func prune(keep: Int?, olderThan: Date?, protected: Set<String>) throws -> [String] {
+    /// Deletes these jobs with their events (retention), waiting for the deletion.
+    public func delete(_ ids: Set<String>) throws {
         flush()
-        return try database.write { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT id, created_ms FROM jobs ORDER BY created_ms DESC, id DESC")
-            var doomed: [String] = []
-            for (index, row) in rows.enumerated() {
-                let id: String = row["id"]
-                let created = Date(timeIntervalSince1970: Double(row["created_ms"] as Int64) / 1000)
-                let tooMany = keep.map { index >= $0 } ?? false
-                let tooOld = olderThan.map { created < $0 } ?? false
-                if (tooMany || tooOld) && !protected.contains(id) { doomed.append(id) }
-            }
-            for id in doomed { try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id]) }
-            return doomed
+        try database.write { db in
+            for id in ids { try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id]) }
         }
     }
 
