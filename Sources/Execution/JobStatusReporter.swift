@@ -14,8 +14,11 @@ struct JobStatusReporter {
     func run() async {
         let start = ContinuousClock.now
         var nextProgress = start + progressInterval
+        // At once too, so a job shorter than `interval` still shows its workers.
+        var first = true
         while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
+            if !first { try? await Task.sleep(for: interval) }
+            first = false
             if Task.isCancelled { return }
             let status = await workers.status()
             job.updateRuntime { $0.workers = status }
