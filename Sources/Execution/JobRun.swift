@@ -59,6 +59,9 @@ struct JobRun {
             await workers.stopAll()
             throw error
         }
+        // The dashboard keeps the workers' final bundle counts.
+        let finalWorkers = await workers.status()
+        job.updateRuntime { $0.workers = finalWorkers }
         await job.harnessLogsSettle()
         // Only a job that ended cleanly leaves its harnesses idle and fit for the next one.
         await workers.finish(keepWarm: keepWarm)
