@@ -56,6 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
             help: "Folder for the job history (default: $XDG_DATA_HOME/beam-job-server or ~/.local/share/beam-job-server; '' keeps nothing).")
     var stateDir: String = ServerPaths.defaultStateFolder.path
 
+    @OptionGroup(title: "DOCKER environments")
+    var containers: ContainerOptions
+
     @Flag(help: "Keep no job history on disk (same as --state-dir '').")
     var ephemeral = false
 
@@ -114,11 +117,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let exporter = PrometheusExporter(jobs: registry)
         exporter.bootstrapMetricsSystem()
-        let pool = WorkerPool(host: workerHost, artifacts: store, logger: logger)
+        let engine = containers.engine()
+        let pool = WorkerPool(host: workerHost, artifacts: store, launchers: containers.launchers(engine: engine), logger: logger)
         let settings = ExecutionSettings(
             host: workerHost, artifacts: store, workerBudget: WorkerBudget(maxWorkers: maxWorkers),
             bundleSizing: BundleSizing(maxElements: bundleMaxElements, maxBytes: bundleMaxBytes),
-            workerPool: pool, environmentCache: .milliseconds(max(0, environmentCacheMillis)), logger: logger)
+            workerPool: pool, environmentCache: .milliseconds(max(0, environmentCacheMillis)),
+            dockerFallback: containers.fallback(engine: engine), logger: logger)
         let executor = PipelineExecutor(settings: settings, logger: logger)
         let runner = JobRunner(executor: executor, logger: logger)
         let transport = HTTP2ServerTransport.Posix(

@@ -18,16 +18,19 @@ public struct ExecutionSettings: Sendable {
     public var workerPool: WorkerPool
     /// How long a finished job's healthy workers wait for a next job with their environment.
     public var environmentCache: Duration
+    /// `--docker-fallback process`: Beam's Python SDK images as local PROCESS harnesses when no container engine runs.
+    public var dockerFallback: DockerFallback?
 
     public init(host: String = "127.0.0.1", artifacts: ArtifactStore,
                 workerStartTimeout: Duration = .seconds(120), bundleAttempts: Int = 2,
                 workerBudget: WorkerBudget = WorkerBudget(maxWorkers: WorkerBudget.cores),
                 bundleSizing: BundleSizing = BundleSizing(), workerPool: WorkerPool? = nil,
-                environmentCache: Duration = .seconds(5), logger: Logger = Logger(label: "beam-job-server")) {
+                environmentCache: Duration = .seconds(5), dockerFallback: DockerFallback? = nil, logger: Logger = Logger(label: "beam-job-server")) {
         self.host = host
         self.artifacts = artifacts
         self.workerPool = workerPool ?? WorkerPool(host: host, artifacts: artifacts, logger: logger)
         self.environmentCache = environmentCache
+        self.dockerFallback = dockerFallback
         self.workerStartTimeout = workerStartTimeout
         self.bundleAttempts = bundleAttempts
         self.workerBudget = workerBudget

@@ -16,7 +16,7 @@ public struct PipelineExecutor: JobExecutor {
     }
 
     public func execute(_ job: Job) async {
-        let plan: ExecutionPlan
+        var plan: ExecutionPlan
         do {
             plan = try PipelinePlanner.plan(job.pipeline)
         } catch {
@@ -24,6 +24,9 @@ public struct PipelineExecutor: JobExecutor {
             return
         }
         do {
+            if let fallback = settings.dockerFallback {
+                plan.environments = try await fallback.apply(to: plan.environments, job: job)
+            }
             try await JobRun(job: job, plan: plan, settings: settings, logger: logger).run()
             job.transition(to: .done)
         } catch {

@@ -18,6 +18,7 @@ public actor WorkerPool {
     private let host: String
     private let artifacts: ArtifactStore
     private let logger: Logger
+    private let launchers: EnvironmentLaunchers
     private var server: FnAPIServer?
     private var starting: Task<FnAPIServer, any Error>?
     private var idle: [EnvironmentFingerprint: [IdleWorker]] = [:]
@@ -29,9 +30,12 @@ public actor WorkerPool {
         let token: Int
     }
 
-    public init(host: String, artifacts: ArtifactStore, logger: Logger) {
+    /// `launchers`: how harnesses start, by environment URN (the server's
+    /// DOCKER launcher carries its container engine and limits).
+    public init(host: String, artifacts: ArtifactStore, launchers: EnvironmentLaunchers = .standard, logger: Logger) {
         self.host = host
         self.artifacts = artifacts
+        self.launchers = launchers
         self.logger = logger
     }
 
@@ -40,10 +44,10 @@ public actor WorkerPool {
         if let server { return server }
         if let starting { return try await starting.value }
         guard !isShutDown else { throw CancellationError() }
-        let (host, artifacts, logger) = (host, artifacts, logger)
+        let (host, artifacts, launchers, logger) = (host, artifacts, launchers, logger)
         let task = Task {
             try await FnAPIServer.start(host: host, extraServices: [ArtifactRetrievalService(store: artifacts)],
-                                        logger: logger)
+                                        launchers: launchers, logger: logger)
         }
         starting = task
         defer { starting = nil }

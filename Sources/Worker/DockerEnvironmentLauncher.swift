@@ -1,17 +1,24 @@
 import BeamModel
 import Foundation
 
-/// DOCKER environments (`beam:env:docker:v1`): `docker run --rm --network=host
-/// IMAGE <boot flags>` as a `ChildProcess`, or the same with `podman` where
-/// that is the working container runtime. Without either, fails at once.
+/// DOCKER environments (`beam:env:docker:v1`): the image's own entrypoint
+/// (`/opt/apache/beam/boot` in Beam's images) with Beam's boot flags, as
+/// `docker run --rm --network=host` (or podman's) in a `ChildProcess`, so the
+/// harness reaches our Fn API server on loopback. The engine and the image are
+/// checked before the container starts, so a missing one is one clear error.
 public struct DockerEnvironmentLauncher: EnvironmentLauncher {
     public let urn = "beam:env:docker:v1"
-    /// The container CLI to use; nil picks one (see `containerCommand`).
-    public var command: String?
+    public let engine: ContainerEngine
+    /// Bounds for each container: `--memory` and `--cpus` values (nil: none).
+    public var memory: String?
+    public var cpus: String?
     public var stopGrace: Duration
 
-    public init(command: String? = nil, stopGrace: Duration = .seconds(10)) {
-        self.command = command
+    public init(engine: ContainerEngine = ContainerEngine(), memory: String? = nil, cpus: String? = nil,
+                stopGrace: Duration = .seconds(10)) {
+        self.engine = engine
+        self.memory = memory
+        self.cpus = cpus
         self.stopGrace = stopGrace
     }
 
@@ -19,37 +26,33 @@ public struct DockerEnvironmentLauncher: EnvironmentLauncher {
         guard let payload = try? Org_Apache_Beam_Model_Pipeline_V1_DockerPayload(serializedBytes: request.environment.payload),
               !payload.containerImage.isEmpty
         else { throw WorkerError.launchFailed("the DOCKER environment's payload names no container image") }
-        guard let cli = containerCommand() else {
-            throw WorkerError.environmentUnavailable(
-                "docker is not available on this machine (neither docker nor podman is on PATH), so the DOCKER environment "
-                    + "'\(payload.containerImage)' cannot run; use --environment_type=LOOPBACK or PROCESS")
-        }
+        let image = payload.containerImage
+        let cli = try await engine.cli(for: image)
+        try await engine.ensureImage(image, with: cli)
         let name = "beam-\(request.workerID.filter { $0.isLetter || $0.isNumber || $0 == "-" })-\(UUID().uuidString.prefix(8).lowercased())"
-        let arguments = ["run", "--rm", "--network=host", "--name=\(name)", payload.containerImage]
+        let arguments = runArguments(name: name, image: image)
             + ProcessEnvironmentLauncher.bootFlags(workerID: request.workerID, endpoint: request.endpoint)
+            + ["--semi_persist_dir=/tmp"]
         request.logger.info("starting SDK harness container", metadata: [
-            "worker": "\(request.workerID)", "image": "\(payload.containerImage)", "cli": "\(cli)",
+            "worker": "\(request.workerID)", "image": "\(image)", "cli": "\(cli.path)", "container": "\(name)",
         ])
         let child = try ChildProcess.launch(
-            executable: cli, arguments: arguments,
-            label: "SDK harness container '\(payload.containerImage)' (\(URL(fileURLWithPath: cli).lastPathComponent))",
+            executable: cli.path, arguments: arguments,
+            label: "SDK harness container '\(image)' (\(cli.name) \(name))",
             stopGrace: stopGrace, logger: request.logger, onExit: request.onExit)
-        return Container(cli: cli, name: name, child: child)
+        return Container(cli: cli.path, name: name, child: child)
     }
 
-    /// The container CLI: `command` if set, else `$BEAM_CONTAINER_COMMAND`,
-    /// else docker when a docker daemon is reachable, else podman, else docker.
-    func containerCommand(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        func find(_ name: String) -> String? {
-            if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
-            return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-        }
-        if let chosen = command ?? environment["BEAM_CONTAINER_COMMAND"] { return find(chosen) }
-        let docker = find("docker")
-        let daemon = environment["DOCKER_HOST"] != nil || FileManager.default.fileExists(atPath: "/var/run/docker.sock")
-        if let docker, daemon { return docker }
-        return find("podman") ?? docker
+    /// `run` and its options up to the image; the boot flags follow.
+    func runArguments(name: String, image: String) -> [String] {
+        var arguments = ["run", "--rm", "--network=host", "--name=\(name)", "--label=\(engine.instanceLabel)"]
+        if let memory { arguments.append("--memory=\(memory)") }
+        if let cpus { arguments.append("--cpus=\(cpus)") }
+        return arguments + [image]
+    }
+
+    public func shutdown() async {
+        await engine.removeOwnContainers()
     }
 
     /// A running `docker run`: stopping it also removes the container, in
@@ -68,18 +71,7 @@ public struct DockerEnvironmentLauncher: EnvironmentLauncher {
 
         func stop() async {
             await child.stop()
-            let remover = Process()
-            remover.executableURL = URL(fileURLWithPath: cli)
-            remover.arguments = ["rm", "-f", name]
-            remover.standardOutput = FileHandle.nullDevice
-            remover.standardError = FileHandle.nullDevice
-            try? remover.run()
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                DispatchQueue.global().async {
-                    if remover.isRunning { remover.waitUntilExit() }
-                    done.resume()
-                }
-            }
+            _ = await ShortCommand.run(cli, ["rm", "-f", name], timeout: .seconds(60))
         }
     }
 }

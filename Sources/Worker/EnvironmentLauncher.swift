@@ -12,6 +12,14 @@ public protocol EnvironmentLauncher: Sendable {
     /// Starts a harness for `request.environment` and returns once it has been
     /// asked to start (not once it connected). Throws `WorkerError`.
     func launch(_ request: EnvironmentLaunchRequest) async throws -> any RunningEnvironment
+
+    /// Releases what outlives single harnesses (DOCKER: containers left
+    /// behind) when the server stops. Default: nothing.
+    func shutdown() async
+}
+
+extension EnvironmentLauncher {
+    public func shutdown() async {}
 }
 
 /// Everything a launcher needs to start one harness.
@@ -92,4 +100,9 @@ public struct EnvironmentLaunchers: Sendable {
     }
 
     public var urns: [String] { byURN.keys.sorted() }
+
+    /// Every launcher's `shutdown`.
+    public func shutdown() async {
+        for launcher in byURN.values { await launcher.shutdown() }
+    }
 }

@@ -150,6 +150,7 @@ public final class FnAPIServer: Sendable {
                 group.addTask { await worker.stop() }
             }
         }
+        await launchers.shutdown()
         server.beginGracefulShutdown()
         let serving = self.serving
         await withTaskGroup(of: Bool.self) { group in

@@ -12,6 +12,10 @@ import sys
 import threading
 import time
 
+import grpc
+from apache_beam.portability.api import beam_job_api_pb2
+from apache_beam.portability.api import beam_job_api_pb2_grpc
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_BINARY = os.path.join(REPO, ".build", "debug", "beam-job-server")
@@ -105,3 +109,14 @@ def wait_for(condition, timeout, interval=0.2):
             return True
         time.sleep(interval)
     return condition()
+
+
+def job_stub(server):
+    """A Job API client for `server`."""
+    return beam_job_api_pb2_grpc.JobServiceStub(grpc.insecure_channel(server.endpoint))
+
+
+def messages(server, job_id):
+    """The job's messages so far (a finished job's stream ends by itself)."""
+    return [m.message_response for m in job_stub(server).GetMessageStream(
+        beam_job_api_pb2.JobMessagesRequest(job_id=job_id), timeout=30) if m.HasField("message_response")]

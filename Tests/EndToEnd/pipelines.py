@@ -2,9 +2,11 @@
 DirectRunner. Each builder takes a Pipeline (and a scratch folder) and returns
 the PCollection whose elements are compared; elements are turned into sorted
 repr strings, so any picklable, repr-stable value works."""
+import glob
 import os
 
 import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.io.restriction_trackers import OffsetRange
 from apache_beam.io.restriction_trackers import OffsetRestrictionTracker
 from apache_beam.coders import VarIntCoder
@@ -218,3 +220,16 @@ ALL = {
     "splittable_dofn": splittable_dofn,
     "stateful_timers": stateful_timers,
 }
+
+
+def run_and_collect(build, options, folder):
+    """Runs `build` and returns the repr of every output element, sorted."""
+    os.makedirs(folder, exist_ok=True)
+    out = os.path.join(folder, "result")
+    with beam.Pipeline(options=PipelineOptions(options)) as p:
+        _ = build(p, folder) | "Repr" >> beam.Map(repr) | "Write" >> beam.io.WriteToText(out)
+    lines = []
+    for name in glob.glob(out + "*"):
+        with open(name) as f:
+            lines.extend(f.read().splitlines())
+    return sorted(lines)

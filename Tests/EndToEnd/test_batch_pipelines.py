@@ -1,6 +1,5 @@
 """Batch pipelines on beam-job-server, each compared with Beam's DirectRunner,
 under LOOPBACK and PROCESS (beam-boot) environments."""
-import glob
 import json
 import os
 import sys
@@ -31,19 +30,6 @@ def portable_options(job_server, kind):
     return ["--runner=PortableRunner", f"--job_endpoint={job_server.endpoint}"] + environment_options(kind)
 
 
-def run_and_collect(build, options, folder):
-    """Runs `build` and returns the repr of every output element, sorted."""
-    os.makedirs(folder, exist_ok=True)
-    out = os.path.join(folder, "result")
-    with beam.Pipeline(options=PipelineOptions(options)) as p:
-        _ = build(p, folder) | "Repr" >> beam.Map(repr) | "Write" >> beam.io.WriteToText(out)
-    lines = []
-    for name in glob.glob(out + "*"):
-        with open(name) as f:
-            lines.extend(f.read().splitlines())
-    return sorted(lines)
-
-
 @pytest.fixture(params=["LOOPBACK", "PROCESS"])
 def environment(request):
     return request.param
@@ -52,8 +38,8 @@ def environment(request):
 @pytest.mark.parametrize("name", sorted(pipelines.ALL))
 def test_matches_direct_runner(name, environment, job_server, tmp_path):
     build = pipelines.ALL[name]
-    expected = run_and_collect(build, ["--runner=DirectRunner"], str(tmp_path / "direct"))
-    actual = run_and_collect(build, portable_options(job_server, environment), str(tmp_path / "ours"))
+    expected = pipelines.run_and_collect(build, ["--runner=DirectRunner"], str(tmp_path / "direct"))
+    actual = pipelines.run_and_collect(build, portable_options(job_server, environment), str(tmp_path / "ours"))
     assert expected, "the DirectRunner produced nothing; the pipeline is wrong"
     assert actual == expected
 

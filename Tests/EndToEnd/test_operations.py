@@ -11,7 +11,6 @@ import tempfile
 import time
 import urllib.request
 
-import grpc
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -19,11 +18,10 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.portability.api import beam_job_api_pb2
-from apache_beam.portability.api import beam_job_api_pb2_grpc
 from apache_beam.runners.runner import PipelineState
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 
-from job_server import DEFAULT_BINARY, JobServer, free_port, portable_options, wait_for
+from job_server import DEFAULT_BINARY, JobServer, free_port, job_stub, messages, portable_options, wait_for
 
 BINARY = os.environ.get("BEAM_JOB_SERVER_BIN", DEFAULT_BINARY)
 
@@ -48,15 +46,6 @@ def run_wordcount(server, environment="PROCESS"):
     result.wait_until_finish()
     assert result.state == PipelineState.DONE
     return result._job_id
-
-
-def job_stub(server):
-    return beam_job_api_pb2_grpc.JobServiceStub(grpc.insecure_channel(server.endpoint))
-
-
-def messages(server, job_id):
-    return [m.message_response for m in job_stub(server).GetMessageStream(
-        beam_job_api_pb2.JobMessagesRequest(job_id=job_id), timeout=30) if m.HasField("message_response")]
 
 
 def get_json(url):

@@ -19,7 +19,7 @@ from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec, TimerSpec, on_timer
 
 from job_server import BEAM_BOOT, HERE, portable_options
-from test_batch_pipelines import run_and_collect
+from pipelines import run_and_collect
 
 
 def process_options(job_server, *extra, fresh=None):

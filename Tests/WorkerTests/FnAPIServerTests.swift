@@ -291,7 +291,7 @@ private typealias Elements = Org_Apache_Beam_Model_FnExecution_V1_Elements
     @Test func startWorkerFailsClearlyWhenTheEnvironmentCannotRun() async throws {
         let server = try await FnAPIServer.start(
             launchers: EnvironmentLaunchers([
-                DockerEnvironmentLauncher(command: "no-such-container-cli"),
+                DockerEnvironmentLauncher(engine: ContainerEngine(choice: "no-such-container-cli")),
                 ProcessEnvironmentLauncher(), ManualEnvironmentLauncher(),
             ]),
             logger: testLogger())
@@ -306,7 +306,8 @@ private typealias Elements = Org_Apache_Beam_Model_FnExecution_V1_Elements
             })
         } throws: { error in
             guard case WorkerError.environmentUnavailable(let why) = error else { return false }
-            return why.contains("docker is not available")
+            return why.contains("no container engine can run the DOCKER environment 'apache/beam_python3.11_sdk'")
+                && why.contains("no-such-container-cli: not installed") && why.contains("--environment_type=LOOPBACK")
         }
         // A command that exits at once: the worker dies before connecting, with its output.
         await #expect {

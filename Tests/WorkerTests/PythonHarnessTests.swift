@@ -166,7 +166,7 @@ extension PythonHarnessTests {
         try """
             #!/bin/sh
             echo "$@" >> '\(calls.path)'
-            [ "$1" = rm ] && exit 0
+            case "$1" in rm|info|image|ps) exit 0 ;; esac
             shift
             while [ $# -gt 0 ]; do case "$1" in --*) shift ;; *) break ;; esac; done
             shift
@@ -176,7 +176,7 @@ extension PythonHarnessTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: cli.path)
 
         let server = try await FnAPIServer.start(
-            launchers: .standard.adding(DockerEnvironmentLauncher(command: cli.path)), logger: testLogger())
+            launchers: .standard.adding(DockerEnvironmentLauncher(engine: ContainerEngine(choice: cli.path), memory: "2g", cpus: "1.5")), logger: testLogger())
         let environment = Org_Apache_Beam_Model_Pipeline_V1_Environment.with {
             $0.urn = "beam:env:docker:v1"
             $0.payload = try! Org_Apache_Beam_Model_Pipeline_V1_DockerPayload.with { $0.containerImage = "example/beam-python:test" }.serializedData()
@@ -190,12 +190,18 @@ extension PythonHarnessTests {
         await server.stop()
 
         let lines = try String(contentsOf: calls, encoding: .utf8).split(separator: "\n").map(String.init)
-        #expect(lines.count == 2)
-        let run = try #require(lines.first)
+        // The engine answers, the image is present, the container runs and is removed; shutdown finds nothing left.
+        #expect(lines.count == 5)
+        #expect(lines.first == "info")
+        #expect(lines.dropFirst().first == "image inspect --format {{.Id}} example/beam-python:test")
+        let run = try #require(lines.dropFirst(2).first)
         #expect(run.hasPrefix("run --rm --network=host --name=beam-py-docker-"))
-        #expect(run.contains(" example/beam-python:test --id=py-docker --provision_endpoint=\(server.endpoint) --control_endpoint=\(server.endpoint)"))
+        #expect(run.contains(" --label=org.apache.beam.job-server.instance="))
+        #expect(run.contains(" --memory=2g --cpus=1.5 example/beam-python:test --id=py-docker --provision_endpoint=\(server.endpoint) --control_endpoint=\(server.endpoint)"))
+        #expect(run.hasSuffix(" --semi_persist_dir=/tmp"))
         let name = try #require(run.split(separator: " ").first { $0.hasPrefix("--name=") }?.dropFirst("--name=".count))
-        #expect(lines.last == "rm -f \(name)")
+        #expect(lines.dropFirst(3).first == "rm -f \(name)")
+        #expect(lines.last?.hasPrefix("ps -aq --filter label=org.apache.beam.job-server.instance=") == true)
     }
 }
 
