@@ -11,7 +11,8 @@
 #      beam-job-server, checked against Tests/EndToEnd/trigger_transcripts_known_failures.txt;
 #   6. steps 4 and 5 again with two SDK workers per job, pinned (no autoscaling).
 # Debian packages it needs and lacks are installed with apt-get first: SQLite's
-# headers (the job store) and Chromium with chromedriver (the web UI's browser test).
+# headers (the job store), Chromium with chromedriver (the web UI's browser test),
+# podman, runc and debootstrap (the DOCKER environment tests; Scripts/setup-podman.sh).
 # Steps 3-6 all run even when one fails; the script fails if any did.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,6 +28,9 @@ if (( ${#need[@]} )); then
   $SUDO apt-get install -y -q "${need[@]}" || { $SUDO apt-get update -q && $SUDO apt-get install -y -q "${need[@]}"; } \
     || echo "warning: could not install ${need[*]}; the tests that need them will fail saying so" >&2
 fi
+
+# podman (with runc and debootstrap) for the DOCKER environment tests, which build their SDK image.
+"$ROOT/Scripts/setup-podman.sh" || echo "warning: podman could not be set up; the DOCKER environment tests will fail saying so" >&2
 
 VENV="$ROOT/.venv"
 if [[ ! -x "$VENV/bin/python" ]]; then

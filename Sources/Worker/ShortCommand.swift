@@ -63,6 +63,8 @@ public enum ShortCommand {
                 deadline.withLock { state in
                     guard !state.finished else { return }
                     state.killed = true
+                    // Its process group too: a child it started may hold the output pipe.
+                    kill(-pid, SIGKILL)
                     kill(pid, SIGKILL)
                 }
             }

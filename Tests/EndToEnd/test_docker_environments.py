@@ -124,6 +124,26 @@ def test_two_containers_run_a_streaming_job_and_cancel_removes_them(server, imag
         f"containers left after cancel: {containers(job_id, all_states=True)}"
 
 
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_no_container_outlives_the_server(how, image):
+    """SIGTERM: shutdown stops and removes them; SIGKILL: each harness ends with its control stream (--rm)."""
+    with tempfile.TemporaryDirectory(prefix="bjs-docker-end-") as folder:
+        own = JobServer(BINARY, folder, log_level="info", extra_args=["--container-engine", ENGINE])
+        try:
+            p = beam.Pipeline(options=PipelineOptions(docker_options(own, image, "--streaming")))
+            _ = p | PeriodicImpulse(fire_interval=0.5) | beam.Map(lambda x: x)
+            job_id = p.run()._job_id
+            assert wait_for(lambda: len(containers(job_id)) == 1, 120), containers(job_id, all_states=True)
+        finally:
+            if how == "SIGTERM":
+                assert own.stop() == 0, "".join(own.log_lines[-30:])
+            else:
+                own.process.kill()
+                own.process.wait(30)
+        assert wait_for(lambda: not containers(job_id, all_states=True), 30), \
+            f"containers left after {how}: {containers(job_id, all_states=True)}"
+
+
 def test_a_missing_image_fails_the_job_naming_it(server):
     p = beam.Pipeline(options=PipelineOptions(docker_options(server, "localhost/bjs-no-such-image:1")))
     _ = p | beam.Create([1])
