@@ -26,8 +26,8 @@ public struct DockerEnvironmentLauncher: EnvironmentLauncher {
         guard let payload = try? Org_Apache_Beam_Model_Pipeline_V1_DockerPayload(serializedBytes: request.environment.payload),
               !payload.containerImage.isEmpty
         else { throw WorkerError.launchFailed("the DOCKER environment's payload names no container image") }
-        let image = payload.containerImage
-        let cli = try await engine.cli(for: image)
+        let cli = try await engine.cli(for: payload.containerImage)
+        let image = cli.name == "podman" ? Self.qualified(payload.containerImage) : payload.containerImage
         try await engine.ensureImage(image, with: cli)
         let name = "beam-\(request.workerID.filter { $0.isLetter || $0.isNumber || $0 == "-" })-\(UUID().uuidString.prefix(8).lowercased())"
         let arguments = runArguments(name: name, image: image)
@@ -49,6 +49,15 @@ public struct DockerEnvironmentLauncher: EnvironmentLauncher {
         if let memory { arguments.append("--memory=\(memory)") }
         if let cpus { arguments.append("--cpus=\(cpus)") }
         return arguments + [image]
+    }
+
+    /// `image` with Docker Hub spelled out, as docker reads a name without a
+    /// registry (`apache/beam_python3.11_sdk` → `docker.io/apache/…`): podman
+    /// would otherwise ask which registry, and cannot without a terminal.
+    static func qualified(_ image: String) -> String {
+        let parts = image.split(separator: "/", maxSplits: 1)
+        if parts.count == 2, parts[0].contains(".") || parts[0].contains(":") || parts[0] == "localhost" { return image }
+        return parts.count == 2 ? "docker.io/\(image)" : "docker.io/library/\(image)"
     }
 
     public func shutdown() async {

@@ -75,6 +75,14 @@ import Testing
         }
     }
 
+    @Test func podmanGetsDockerHubNamesSpelledOut() {
+        #expect(DockerEnvironmentLauncher.qualified("apache/beam_python3.11_sdk:2.77.0") == "docker.io/apache/beam_python3.11_sdk:2.77.0")
+        #expect(DockerEnvironmentLauncher.qualified("python:3.11") == "docker.io/library/python:3.11")
+        #expect(DockerEnvironmentLauncher.qualified("localhost/beam:1") == "localhost/beam:1")
+        #expect(DockerEnvironmentLauncher.qualified("gcr.io/project/sdk") == "gcr.io/project/sdk")
+        #expect(DockerEnvironmentLauncher.qualified("registry:5000/sdk") == "registry:5000/sdk")
+    }
+
     @Test func shortCommandsAreKilledAtTheirDeadline() async throws {
         let started = ContinuousClock.now
         let outcome = await ShortCommand.run("/bin/sh", ["-c", "echo before; sleep 30"], timeout: .milliseconds(300))
