@@ -48,6 +48,10 @@ struct ServeCommand: AsyncParsableCommand {
             help: "How long a finished job's SDK workers wait for a next job with the same environment (0: stop them).")
     var environmentCacheMillis: Int = 5_000
 
+    @Option(name: [.customLong("max-bundle-attempts"), .customLong("max_bundle_attempts")],
+            help: "Tries of a failing bundle (harness death, lost connection, user error) before its job fails (default: \(BundleRetryPolicy.batchAttempts) for batch jobs, unlimited for streaming ones).")
+    var maxBundleAttempts: Int?
+
     @Option(name: [.customLong("web-port"), .customLong("web_port")],
             help: "Port for the web UI, its JSON API and Prometheus /metrics (0 turns it off).")
     var webPort: Int = 8074
@@ -77,6 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(jobPort) else { throw ValidationError("--job-port must be between 0 and 65535") }
         guard (0...65535).contains(webPort) else { throw ValidationError("--web-port must be between 0 and 65535 (0 turns the web UI off)") }
+        guard (maxBundleAttempts ?? 1) >= 1 else { throw ValidationError("--max-bundle-attempts must be at least 1") }
         guard jobLogLimit >= 0 else { throw ValidationError("--job-log-limit must not be negative") }
         do { _ = try JobRetention(parsing: jobHistory) } catch { throw ValidationError("\(error)") }
         guard environmentCacheMillis >= 0 else { throw ValidationError("--environment-cache-ms must not be negative") }
@@ -120,7 +125,7 @@ struct ServeCommand: AsyncParsableCommand {
         let engine = containers.engine()
         let pool = WorkerPool(host: workerHost, artifacts: store, launchers: containers.launchers(engine: engine), logger: logger)
         let settings = ExecutionSettings(
-            host: workerHost, artifacts: store, workerBudget: WorkerBudget(maxWorkers: maxWorkers),
+            host: workerHost, artifacts: store, bundleRetries: BundleRetryPolicy(maxAttempts: maxBundleAttempts), workerBudget: WorkerBudget(maxWorkers: maxWorkers),
             bundleSizing: BundleSizing(maxElements: bundleMaxElements, maxBytes: bundleMaxBytes),
             workerPool: pool, environmentCache: .milliseconds(max(0, environmentCacheMillis)),
             dockerFallback: containers.fallback(engine: engine), logger: logger)

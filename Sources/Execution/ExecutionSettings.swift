@@ -4,13 +4,13 @@ import Logging
 
 /// How jobs are executed on this server: where Fn API servers bind, where
 /// staged artifacts live, how long a harness may take to connect, how often
-/// a bundle is tried when its harness dies, how many SDK workers jobs may
+/// a failing bundle is tried, how many SDK workers jobs may
 /// use between them and how large a bundle may be.
 public struct ExecutionSettings: Sendable {
     public var host: String
     public var artifacts: ArtifactStore
     public var workerStartTimeout: Duration
-    public var bundleAttempts: Int
+    public var bundleRetries: BundleRetryPolicy
     /// Shared by every job of the server: `--max-workers`.
     public var workerBudget: WorkerBudget
     public var bundleSizing: BundleSizing
@@ -22,7 +22,7 @@ public struct ExecutionSettings: Sendable {
     public var dockerFallback: DockerFallback?
 
     public init(host: String = "127.0.0.1", artifacts: ArtifactStore,
-                workerStartTimeout: Duration = .seconds(120), bundleAttempts: Int = 2,
+                workerStartTimeout: Duration = .seconds(120), bundleRetries: BundleRetryPolicy = BundleRetryPolicy(),
                 workerBudget: WorkerBudget = WorkerBudget(maxWorkers: WorkerBudget.cores),
                 bundleSizing: BundleSizing = BundleSizing(), workerPool: WorkerPool? = nil,
                 environmentCache: Duration = .seconds(5), dockerFallback: DockerFallback? = nil, logger: Logger = Logger(label: "beam-job-server")) {
@@ -32,7 +32,7 @@ public struct ExecutionSettings: Sendable {
         self.environmentCache = environmentCache
         self.dockerFallback = dockerFallback
         self.workerStartTimeout = workerStartTimeout
-        self.bundleAttempts = bundleAttempts
+        self.bundleRetries = bundleRetries
         self.workerBudget = workerBudget
         self.bundleSizing = bundleSizing
     }

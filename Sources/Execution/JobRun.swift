@@ -104,7 +104,8 @@ struct JobRun {
 
     private func schedule(_ workers: WorkerSet, slots: [String: Int], maximum: Int) async throws {
         let progress = BundleProgress(metrics: metrics, job: job)
-        let bundles = StageBundleRunner(job: job, workers: workers, settings: settings, metrics: metrics,
+        let bundles = StageBundleRunner(job: job, workers: workers, retries: settings.bundleRetries,
+                                        attempts: settings.bundleRetries.attempts(streaming: isStreaming), metrics: metrics,
                                         cacheTokens: StateCacheTokens(jobID: job.id), progress: progress)
         let scheduler = try Scheduler(plan: plan, streaming: isStreaming, bundles: bundles, userState: userState,
                                       slots: slots,

@@ -116,7 +116,26 @@ def job_stub(server):
     return beam_job_api_pb2_grpc.JobServiceStub(grpc.insecure_channel(server.endpoint))
 
 
+def job_ids(server):
+    """The ids of every job the server knows."""
+    return [info.job_id for info in job_stub(server).GetJobs(beam_job_api_pb2.GetJobsRequest(), timeout=30).job_info]
+
+
 def messages(server, job_id):
     """The job's messages so far (a finished job's stream ends by itself)."""
     return [m.message_response for m in job_stub(server).GetMessageStream(
         beam_job_api_pb2.JobMessagesRequest(job_id=job_id), timeout=30) if m.HasField("message_response")]
+
+
+def child_pids(pid):
+    """Live direct children of `pid`, from /proc."""
+    children = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):  # the process ended meanwhile
+            continue
+        if fields[1] == str(pid) and fields[0] != "Z":
+            children.append(int(entry))
+    return children

@@ -27,7 +27,7 @@ from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Duration, Timestamp
 from apache_beam.utils.windowed_value import PaneInfoTiming
 
-from job_server import portable_options, wait_for
+from job_server import child_pids, portable_options, wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -268,20 +268,6 @@ class AppendTo(beam.DoFn):
     def process(self, element):
         with open(self.path, "a") as out:
             out.write(f"{element}\n")
-
-
-def child_pids(pid):
-    """Live direct children of `pid`, from /proc."""
-    children = []
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):  # the process ended meanwhile
-            continue
-        if fields[1] == str(pid) and fields[0] != "Z":
-            children.append(int(entry))
-    return children
 
 
 def lines(path):

@@ -5,13 +5,18 @@ import Planner
 import Worker
 
 /// Runs one bundle of a fused stage on one of its environment's workers:
-/// retries it on a fresh worker when that worker dies, finalizes it once its
+/// retries a failed attempt (on a fresh worker when its worker died, else on
+/// a healthy one) after a backoff, up to `attempts`; finalizes it once its
 /// outputs are committed (the caller commits before `finalize`), and folds
-/// its metrics into the job's. Called from many bundle tasks at once.
+/// its metrics into the job's. Nothing of a failed attempt is kept: its
+/// outputs, timers and residuals are dropped with its result, its state
+/// writes with its transaction. Called from many bundle tasks at once.
 struct StageBundleRunner: Sendable {
     let job: Job
     let workers: WorkerSet
-    let settings: ExecutionSettings
+    let retries: BundleRetryPolicy
+    /// Attempts per bundle; nil: until it succeeds or the job is cancelled (streaming).
+    let attempts: Int?
     let metrics: MetricsAggregator
     let cacheTokens: StateCacheTokens
     let progress: BundleProgress
@@ -52,24 +57,46 @@ struct StageBundleRunner: Sendable {
                 RunnerMetrics.bundlesSucceeded.increment()
                 RunnerMetrics.bundleDuration.record(duration: ContinuousClock.now - started)
                 return RanBundle(result: result, worker: worker)
-            } catch WorkerError.workerDied(let reason) where attempt < settings.bundleAttempts && !Task.isCancelled {
-                RunnerMetrics.bundlesRetried.increment()
-                await workers.release(worker)
-                cacheTokens.failed(workerID: worker.id)
-                attempt += 1
-                job.post("SDK worker \(worker.id) died while running \(stage.displayName) (\(reason)); replacing it and retrying the bundle (attempt \(attempt) of \(settings.bundleAttempts))",
-                         importance: .jobMessageWarning)
-                try await workers.replace(worker, in: stage.environmentID)
             } catch let error as WorkerError {
-                RunnerMetrics.bundlesFailed.increment()
                 await workers.release(worker)
                 cacheTokens.failed(workerID: worker.id)
-                throw ExecutionError("\(stage.displayName) failed: \(error)")
+                let retriable: Bool
+                switch error {
+                case .workerDied, .bundleFailed: retriable = true
+                default: retriable = false
+                }
+                guard retriable, attempts.map({ attempt < $0 }) ?? true, !Task.isCancelled else {
+                    RunnerMetrics.bundlesFailed.increment()
+                    let tries = attempt > 1 ? " after \(attempt) attempts" : ""
+                    throw ExecutionError("\(stage.displayName) failed\(tries): \(error)")
+                }
+                RunnerMetrics.bundlesRetried.increment()
+                attempt += 1
+                let wait = retries.backoff(beforeAttempt: attempt)
+                let of = attempts.map { " of \($0)" } ?? ""
+                if case .workerDied(let reason) = error {
+                    job.post("SDK worker \(worker.id) died while running \(stage.displayName) (\(reason)); replacing it and retrying the bundle in \(wait) (attempt \(attempt)\(of))",
+                             importance: .jobMessageWarning)
+                    try await workers.replace(worker, in: stage.environmentID)
+                } else {
+                    job.post("\(stage.displayName) failed on SDK worker \(worker.id): \(Self.headline(of: error)); retrying the bundle in \(wait) (attempt \(attempt)\(of))",
+                             importance: .jobMessageWarning)
+                }
+                try await Task.sleep(for: wait)
             } catch {
                 await workers.release(worker)
                 throw error
             }
         }
+    }
+
+    /// The error's headline: an SDK error's last line (Python puts the exception there), else its first.
+    static func headline(of error: WorkerError) -> String {
+        if case .bundleFailed(_, let message) = error,
+           let last = message.split(whereSeparator: \.isNewline).last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            return String(last.prefix(300))
+        }
+        return String("\(error)".split(whereSeparator: \.isNewline).first?.prefix(300) ?? "")
     }
 
     func run(_ stage: FusedStage, input: BundleInput, userState: UserStateStore) async throws -> RanBundle {
