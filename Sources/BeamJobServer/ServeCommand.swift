@@ -52,6 +52,10 @@ struct ServeCommand: AsyncParsableCommand {
             help: "Tries of a failing bundle (harness death, lost connection, user error) before its job fails (default: \(BundleRetryPolicy.batchAttempts) for batch jobs, unlimited for streaming ones).")
     var maxBundleAttempts: Int?
 
+    @Option(name: [.customLong("max-concurrent-jobs"), .customLong("max_concurrent_jobs")],
+            help: "Jobs that execute at once; later ones wait STARTING, in Run order (default: no limit).")
+    var maxConcurrentJobs: Int?
+
     @Option(name: [.customLong("web-port"), .customLong("web_port")],
             help: "Port for the web UI, its JSON API and Prometheus /metrics (0 turns it off).")
     var webPort: Int = 8074
@@ -81,6 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(jobPort) else { throw ValidationError("--job-port must be between 0 and 65535") }
         guard (0...65535).contains(webPort) else { throw ValidationError("--web-port must be between 0 and 65535 (0 turns the web UI off)") }
+        guard (maxConcurrentJobs ?? 1) >= 1 else { throw ValidationError("--max-concurrent-jobs must be at least 1") }
         guard (maxBundleAttempts ?? 1) >= 1 else { throw ValidationError("--max-bundle-attempts must be at least 1") }
         guard jobLogLimit >= 0 else { throw ValidationError("--job-log-limit must not be negative") }
         do { _ = try JobRetention(parsing: jobHistory) } catch { throw ValidationError("\(error)") }
@@ -130,7 +135,7 @@ struct ServeCommand: AsyncParsableCommand {
             workerPool: pool, environmentCache: .milliseconds(max(0, environmentCacheMillis)),
             dockerFallback: containers.fallback(engine: engine), logger: logger)
         let executor = PipelineExecutor(settings: settings, logger: logger)
-        let runner = JobRunner(executor: executor, logger: logger)
+        let runner = JobRunner(executor: executor, maxConcurrentJobs: maxConcurrentJobs, logger: logger)
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: host, port: jobPort),
             transportSecurity: .plaintext,
