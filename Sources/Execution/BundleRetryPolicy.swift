@@ -3,9 +3,11 @@
 /// connection is lost or the user's code raises; every failure is retried
 /// alike, as the Python SDK does not say which errors are deterministic.
 /// Unset, batch jobs get 4 attempts (Dataflow's figure) and streaming jobs
-/// retry without end (each retry is a job message), as Dataflow does.
+/// retry without end (each retry is a job message), as Dataflow does, except
+/// those a TestStream drives: their input is a fixed script, so an error
+/// recurs on every attempt and retrying without end would only hang them.
 public struct BundleRetryPolicy: Sendable, Equatable {
-    /// Nil: the default per job kind (see `attempts(streaming:)`).
+    /// Nil: the default per job kind (see `attempts(streaming:scripted:)`).
     public var maxAttempts: Int?
     public var firstBackoff: Duration
     public var maxBackoff: Duration
@@ -18,9 +20,10 @@ public struct BundleRetryPolicy: Sendable, Equatable {
         self.maxBackoff = maxBackoff
     }
 
-    /// The attempts a job's bundles get; nil means unbounded.
-    public func attempts(streaming: Bool) -> Int? {
-        maxAttempts ?? (streaming ? nil : Self.batchAttempts)
+    /// The attempts a job's bundles get; nil means unbounded. `scripted`: a
+    /// TestStream drives the job.
+    public func attempts(streaming: Bool, scripted: Bool = false) -> Int? {
+        maxAttempts ?? (streaming && !scripted ? nil : Self.batchAttempts)
     }
 
     /// The wait before attempt `attempt` (2, 3, …): doubling from `firstBackoff`, at most `maxBackoff`.

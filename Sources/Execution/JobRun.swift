@@ -105,7 +105,7 @@ struct JobRun {
     private func schedule(_ workers: WorkerSet, slots: [String: Int], maximum: Int) async throws {
         let progress = BundleProgress(metrics: metrics, job: job)
         let bundles = StageBundleRunner(job: job, workers: workers, retries: settings.bundleRetries,
-                                        attempts: settings.bundleRetries.attempts(streaming: isStreaming), metrics: metrics,
+                                        attempts: settings.bundleRetries.attempts(streaming: isStreaming, scripted: plan.hasTestStream), metrics: metrics,
                                         cacheTokens: StateCacheTokens(jobID: job.id), progress: progress)
         let scheduler = try Scheduler(plan: plan, streaming: isStreaming, bundles: bundles, userState: userState,
                                       slots: slots,

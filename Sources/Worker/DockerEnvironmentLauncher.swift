@@ -26,6 +26,10 @@ public struct DockerEnvironmentLauncher: EnvironmentLauncher {
         guard let payload = try? Org_Apache_Beam_Model_Pipeline_V1_DockerPayload(serializedBytes: request.environment.payload),
               !payload.containerImage.isEmpty
         else { throw WorkerError.launchFailed("the DOCKER environment's payload names no container image") }
+        // It becomes an argument of `run`: a leading dash would be read as an option.
+        guard !payload.containerImage.hasPrefix("-"), !payload.containerImage.contains(where: \.isWhitespace) else {
+            throw WorkerError.launchFailed("'\(payload.containerImage)' is not a container image name")
+        }
         let cli = try await engine.cli(for: payload.containerImage)
         let image = cli.name == "podman" ? Self.qualified(payload.containerImage) : payload.containerImage
         try await engine.ensureImage(image, with: cli)

@@ -5,6 +5,8 @@ import Testing
     @Test func batchGetsFourAttemptsAndStreamingRetriesUnlessTold() {
         #expect(BundleRetryPolicy().attempts(streaming: false) == 4)
         #expect(BundleRetryPolicy().attempts(streaming: true) == nil)
+        #expect(BundleRetryPolicy().attempts(streaming: true, scripted: true) == 4)
+        #expect(BundleRetryPolicy(maxAttempts: 9).attempts(streaming: true, scripted: true) == 9)
         #expect(BundleRetryPolicy(maxAttempts: 2).attempts(streaming: true) == 2)
         #expect(BundleRetryPolicy(maxAttempts: 0).attempts(streaming: false) == 1)
     }

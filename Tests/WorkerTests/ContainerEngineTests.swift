@@ -1,4 +1,6 @@
+import BeamModel
 import Foundation
+import Logging
 import Testing
 @testable import Worker
 
@@ -73,6 +75,27 @@ import Testing
             return why.contains("the container image 'example/missing:2' is not on this machine")
                 && why.contains("manifest unknown") && why.contains("fake-engine images")
         }
+    }
+
+    @Test func anImageNameThatWouldBeAnOptionIsRefusedBeforeTheEngineRuns() async throws {
+        let (cli, calls) = try Self.fakeCLI("exit 0")
+        let launcher = DockerEnvironmentLauncher(engine: ContainerEngine(choice: cli))
+        for image in ["--privileged", "sdk:1 --volume=/:/host"] {
+            let request = EnvironmentLaunchRequest(
+                workerID: "w1",
+                environment: .with {
+                    $0.urn = "beam:env:docker:v1"
+                    $0.payload = try! Org_Apache_Beam_Model_Pipeline_V1_DockerPayload.with { $0.containerImage = image }.serializedData()
+                },
+                endpoint: "127.0.0.1:1", logger: Logger(label: "test"), onExit: { _ in })
+            await #expect {
+                _ = try await launcher.launch(request)
+            } throws: { error in
+                guard case WorkerError.launchFailed(let why) = error else { return false }
+                return why == "'\(image)' is not a container image name"
+            }
+        }
+        #expect(Self.lines(calls).isEmpty)
     }
 
     @Test func podmanGetsDockerHubNamesSpelledOut() {
