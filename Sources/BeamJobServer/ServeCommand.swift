@@ -70,6 +70,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Keep no job history on disk (same as --state-dir '').")
     var ephemeral = false
 
+    @Flag(inversion: .prefixedNo,
+          help: "Run batch jobs again from their pipeline when a restarted server finds them unfinished (needs a state folder; a job may choose with --experiments=recover_after_restart or no_recover_after_restart).")
+    var recoverJobs = true
+
     @Option(name: [.customLong("job-history"), .customLong("job_history")],
             help: "Finished jobs to keep: a count and/or an age, e.g. 500, 7d or 500,7d.")
     var jobHistory: String = "1000,30d"
@@ -121,9 +125,9 @@ struct ServeCommand: AsyncParsableCommand {
             ?? ArtifactStore.temporary()
         let registry = JobRegistry(store: jobStore, artifacts: store, retention: try JobRetention(parsing: jobHistory),
                                    harnessLogLimit: jobLogLimit, logger: logger)
-        let restored = try registry.restore()
+        let restored = try registry.restore(recovery: JobRecovery(enabled: recoverJobs))
         if let stateFolder {
-            logger.info("job history in \(stateFolder.path) (\(restored) job(s) from earlier runs)")
+            logger.info("job history in \(stateFolder.path) (\(restored.count) job(s) from earlier runs, \(restored.startOver.count) run again)")
         }
         let exporter = PrometheusExporter(jobs: registry)
         exporter.bootstrapMetricsSystem()
@@ -136,6 +140,7 @@ struct ServeCommand: AsyncParsableCommand {
             dockerFallback: containers.fallback(engine: engine), logger: logger)
         let executor = PipelineExecutor(settings: settings, logger: logger)
         let runner = JobRunner(executor: executor, maxConcurrentJobs: maxConcurrentJobs, logger: logger)
+        restored.startOver.forEach(runner.launch)
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: host, port: jobPort),
             transportSecurity: .plaintext,

@@ -72,14 +72,14 @@ public final class Job: Sendable {
     }
 
     /// A job read back from the store; it keeps recording to `history`.
-    public init(restoring stored: StoredJob, history: any JobHistory) {
+    public init(restoring stored: StoredJob, harnessLogLimit: Int = 1_000, history: any JobHistory) {
         id = stored.id
         name = stored.name
         stagingToken = UUID().uuidString.lowercased()
         options = stored.options
         created = stored.created
         fromHistory = true
-        harnessLogLimit = 0
+        self.harnessLogLimit = harnessLogLimit
         self.history = history
         var record = Record(pipeline: stored.pipeline, state: .stopped)
         record.events = stored.events
@@ -210,6 +210,19 @@ public final class Job: Sendable {
     public func fail(_ reason: String) {
         post(reason, importance: .jobMessageError)
         transition(to: .failed)
+    }
+
+    /// A job a restarted server runs over from its pipeline: back to STARTING,
+    /// saying why, with the lost run's metrics and runtime status cleared so
+    /// nothing of it is counted twice.
+    public func startOver(_ reason: String) {
+        post(reason, importance: .jobMessageWarning)
+        record.withLock { record in
+            record.metrics = .init()
+            record.runtime = JobRuntimeStatus()
+            record.harnessLogEntries = 0
+        }
+        if state != .starting { transition(to: .starting) }
     }
 
     public func replacePipeline(_ pipeline: Pipeline) {

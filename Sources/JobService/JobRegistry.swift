@@ -29,18 +29,28 @@ public final class JobRegistry: Sendable {
     }
 
     /// Reads the store's jobs back. Jobs that had not finished when the server
-    /// stopped are failed, saying so. Returns how many jobs were read.
+    /// stopped are run again or failed, as `recovery` decides, saying so.
+    /// Returns how many jobs were read and those to run again (in STARTING
+    /// state, for the caller to launch).
     @discardableResult
-    public func restore() throws -> Int {
-        guard let store else { return 0 }
+    public func restore(recovery: JobRecovery = JobRecovery()) throws -> (count: Int, startOver: [Job]) {
+        guard let store else { return (0, []) }
         let stored = try store.loadAll()
+        var startOver: [Job] = []
         for record in stored {
-            let job = Job(restoring: record, history: history)
+            let job = Job(restoring: record, harnessLogLimit: harnessLogLimit, history: history)
             jobs.withLock { $0[job.id] = job }
-            if !job.isTerminal { Self.endInterrupted(job) }
+            guard !job.isTerminal else { continue }
+            switch recovery.outcome(for: job) {
+            case .startOver(let text):
+                job.startOver(text)
+                startOver.append(job)
+            case .fail(let text):
+                Self.endInterrupted(job, saying: text)
+            }
         }
         enforceRetention()
-        return stored.count
+        return (stored.count, startOver.sorted { $0.created < $1.created })
     }
 
     /// Registers a prepared job in STOPPED state.
@@ -113,10 +123,8 @@ public final class JobRegistry: Sendable {
         logger.info("evicted \(evicted.count) old job(s) from the history")
     }
 
-    private static func endInterrupted(_ job: Job) {
-        let state = job.state
-        let text = "beam-job-server stopped while this job was \("\(state)".uppercased()); it did not finish (jobs are not resumed after a restart)"
-        if JobStateMachine.canTransition(from: state, to: .failed) {
+    private static func endInterrupted(_ job: Job, saying text: String) {
+        if JobStateMachine.canTransition(from: job.state, to: .failed) {
             job.fail(text)
         } else {
             job.post(text, importance: .jobMessageError)

@@ -22,7 +22,8 @@ public enum JobStateMachine {
         // Prepared, not yet run: Run starts it, Cancel drops it, a failed staging fails it.
         .stopped: [.starting, .cancelled, .failed],
         .starting: [.running, .failed, .cancelling, .cancelled],
-        .running: [.done, .failed, .cancelling, .draining],
+        // Back to starting only when a restarted server runs the job over (JobRecovery).
+        .running: [.done, .failed, .cancelling, .draining, .starting],
         // Once cancelling, the only way out is cancelled.
         .cancelling: [.cancelled],
         .draining: [.drained, .failed, .cancelling],

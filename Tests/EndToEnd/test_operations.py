@@ -15,6 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 import apache_beam as beam
+from apache_beam.coders.coders import VarIntCoder
 from apache_beam.metrics import Metrics
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.portability.api import beam_job_api_pb2
@@ -173,3 +174,71 @@ def test_a_second_server_on_the_same_state_folder_fails_at_startup_saying_why(se
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "in use by another beam-job-server" in done.stderr
+
+
+class SlowCount(beam.DoFn):
+    """Takes 0.1 s per element, so the job is still running when the server is killed."""
+
+    def __init__(self):
+        self.seen = Metrics.counter("ops", "slow_seen")
+
+    def process(self, element):
+        time.sleep(0.1)
+        self.seen.inc()
+        yield element
+
+
+def test_a_batch_job_running_when_the_server_is_killed_runs_again_after_the_restart(server, tmp_path):
+    first = server()
+    out = str(tmp_path / "out" / "counts")
+    p = beam.Pipeline(options=PipelineOptions(portable_options(first.endpoint, "PROCESS")))
+    _ = (p | beam.Create([f"w{i % 7}" for i in range(80)]) | beam.ParDo(SlowCount())
+         | beam.combiners.Count.PerElement() | beam.MapTuple(lambda word, n: f"{word} {n}")
+         | beam.io.WriteToText(out, num_shards=1, shard_name_template=""))
+    result = p.run()
+    job_id = result._job_id
+    stub = job_stub(first)
+    assert wait_for(lambda: stub.GetState(beam_job_api_pb2.GetJobStateRequest(job_id=job_id), timeout=10).state
+                    == beam_job_api_pb2.JobState.RUNNING, 60)
+    time.sleep(3)  # well inside the 8 s of slow elements
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait()
+    assert not os.path.exists(out)
+
+    second = server()
+    stub = job_stub(second)
+    state = lambda: stub.GetState(beam_job_api_pb2.GetJobStateRequest(job_id=job_id), timeout=10).state
+    assert wait_for(lambda: state() in (beam_job_api_pb2.JobState.DONE, beam_job_api_pb2.JobState.FAILED), 120)
+    texts = [m.message_text for m in messages(second, job_id)]
+    assert state() == beam_job_api_pb2.JobState.DONE, texts
+    assert any("stopped while this job was RUNNING; running it again from its pipeline (restart 1 of at most 3)" in t
+               for t in texts), texts
+    with open(out) as lines:
+        assert sorted(lines.read().splitlines()) == sorted(f"w{i} {len(range(i, 80, 7))}" for i in range(7))
+    # Only the second run's work is committed: the lost run's counts are gone with it.
+    metrics = stub.GetJobMetrics(beam_job_api_pb2.GetJobMetricsRequest(job_id=job_id), timeout=10).metrics
+    committed = [m for m in metrics.committed if m.urn == "beam:metric:user:sum_int64:v1"
+                 and m.labels.get("NAME") == "slow_seen"]
+    assert sum(VarIntCoder().decode(m.payload) for m in committed) == 80, committed
+    history = [s.state for s in stub.GetStateStream(beam_job_api_pb2.GetJobStateRequest(job_id=job_id), timeout=10)]
+    assert history[-3:] == [beam_job_api_pb2.JobState.STARTING, beam_job_api_pb2.JobState.RUNNING,
+                            beam_job_api_pb2.JobState.DONE], history
+
+
+def test_a_job_that_opts_out_is_failed_after_the_restart_saying_so(server):
+    first = server()
+    p = beam.Pipeline(options=PipelineOptions(portable_options(first.endpoint, "PROCESS")
+                                              + ["--experiments=no_recover_after_restart"]))
+    _ = p | beam.Create(range(100)) | beam.ParDo(SlowCount())
+    job_id = p.run()._job_id
+    stub = job_stub(first)
+    assert wait_for(lambda: stub.GetState(beam_job_api_pb2.GetJobStateRequest(job_id=job_id), timeout=10).state
+                    == beam_job_api_pb2.JobState.RUNNING, 60)
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait()
+
+    second = server()
+    state = job_stub(second).GetState(beam_job_api_pb2.GetJobStateRequest(job_id=job_id), timeout=10)
+    assert state.state == beam_job_api_pb2.JobState.FAILED
+    assert any("is not run again: the job asked not to be (--experiments=no_recover_after_restart)" in m.message_text
+               for m in messages(second, job_id))

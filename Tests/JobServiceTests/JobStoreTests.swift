@@ -25,10 +25,10 @@ import Testing
 
     /// Opens a store and registry in `folder`, runs `body`, then lets both go (releasing the folder's lock).
     private func withRegistry<T>(_ folder: URL, retention: JobRetention = .init(), artifacts: ArtifactStore? = nil,
-                                 _ body: (JobRegistry) throws -> T) throws -> T {
+                                 recovery: JobRecovery = .init(), _ body: (JobRegistry) throws -> T) throws -> T {
         let store = try JobStore(folder: folder, logger: logger)
         let registry = JobRegistry(store: store, artifacts: artifacts, retention: retention, logger: logger)
-        try registry.restore()
+        try registry.restore(recovery: recovery)
         defer { registry.flush() }
         return try body(registry)
     }
@@ -81,6 +81,78 @@ import Testing
         // The failure itself was recorded: a third start reads the same.
         let third = try withRegistry(folder) { registry in try registry.job(id: id).state }
         #expect(third == .failed)
+    }
+
+    @Test func aBatchJobRunsAgainAfterARestartAtMostThreeTimes() throws {
+        let folder = freshFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let recovery = JobRecovery(enabled: true, maxRestarts: 3)
+        let id: String = try withRegistry(folder) { registry in
+            let job = registry.prepare(name: "batch", pipeline: pipeline("Read"), options: .init())
+            job.transition(to: .starting)
+            job.transition(to: .running)
+            job.updateMetrics(.with { $0.committed = [.with { $0.urn = "beam:metric:user:sum_int64:v1"; $0.payload = Data([7]) }] })
+            return job.id
+        }
+        for restart in 1...3 {
+            let state: JobState.Enum = try withRegistry(folder, recovery: recovery) { registry in
+                let job = try registry.job(id: id)
+                #expect(job.messages.last?.messageText.hasSuffix("running it again from its pipeline (restart \(restart) of at most 3)") == true)
+                #expect(job.metrics.committed.isEmpty)
+                let state = job.state
+                job.transition(to: .running)  // as the executor would, and then the server dies again
+                return state
+            }
+            #expect(state == .starting)
+        }
+        try withRegistry(folder, recovery: recovery) { registry in
+            let job = try registry.job(id: id)
+            #expect(job.state == .failed)
+            #expect(job.failureReason?.contains("it was run again 3 time(s) already") == true)
+        }
+    }
+
+    /// A job left in `state` by a server that died, read back by one with `recovery`: its state and failure reason.
+    private func afterRestart(_ pipeline: Pipeline, _ options: Google_Protobuf_Struct, left state: JobState.Enum,
+                              recovery: JobRecovery) throws -> (JobState.Enum, String?) {
+        let folder = freshFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let id: String = try withRegistry(folder) { registry in
+            let job = registry.prepare(name: "j", pipeline: pipeline, options: options)
+            if state != .stopped { job.transition(to: .starting) }
+            if state == .running { job.transition(to: .running) }
+            return job.id
+        }
+        return try withRegistry(folder, recovery: recovery) { registry in
+            let job = try registry.job(id: id)
+            return (job.state, job.failureReason)
+        }
+    }
+
+    @Test func streamingLoopbackOptedOutAndUnrunJobsAreFailedSayingWhy() throws {
+        func experiments(_ name: String) -> Google_Protobuf_Struct {
+            .with { $0.fields["beam:option:experiments:v1"] = .init(listValue: .init(values: [.init(stringValue: name)])) }
+        }
+        var streaming = Google_Protobuf_Struct()
+        streaming.fields["beam:option:streaming:v1"] = .init(boolValue: true)
+        var loopback = pipeline("Read")
+        loopback.components.environments["env"] = .with { $0.urn = "beam:env:external:v1" }
+        let on = JobRecovery(enabled: true), off = JobRecovery(enabled: false)
+        let failing: [(Pipeline, Google_Protobuf_Struct, JobState.Enum, JobRecovery, String)] = [
+            (pipeline("Read"), streaming, .running, on, "it is a streaming job"),
+            (loopback, .init(), .running, on, "its SDK workers ran in the submitting program"),
+            (pipeline("Read"), experiments("no_recover_after_restart"), .running, on, "the job asked not to be"),
+            (pipeline("Read"), .init(), .running, off, "--recover-jobs is off"),
+            (pipeline("Read"), .init(), .stopped, on, "it had not been run"),
+        ]
+        for (pipeline, options, state, recovery, why) in failing {
+            let (after, reason) = try afterRestart(pipeline, options, left: state, recovery: recovery)
+            #expect(after == .failed)
+            #expect(reason?.contains("is not run again: \(why)") == true, "\(reason ?? "")")
+        }
+        // A job may ask for what the server does not do by default; a queued (STARTING) one runs too.
+        let (optedIn, _) = try afterRestart(pipeline("Read"), experiments("recover_after_restart"), left: .starting, recovery: off)
+        #expect(optedIn == .starting)
     }
 
     @Test func aVersionOneDatabaseIsMigratedKeepingItsJobs() throws {

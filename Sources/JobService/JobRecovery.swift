@@ -1,0 +1,77 @@
+import BeamModel
+import SwiftProtobuf
+
+/// What becomes of a job the server was running when it stopped without
+/// finishing it (a crash, SIGKILL, power loss), once it starts again on the
+/// same state folder. With `--recover-jobs` a batch job starts over from its
+/// stored pipeline and staged artifacts; its sinks see a second run from
+/// scratch, as after a failed Dataflow batch job resubmitted. Anything else is
+/// failed, saying why. A job chooses for itself with
+/// `--experiments=recover_after_restart` or `no_recover_after_restart`.
+public struct JobRecovery: Sendable {
+    /// The server's default (`--recover-jobs`).
+    public var enabled: Bool
+    /// Restarts a job gets before it is failed: a job that takes the server
+    /// down each time must not do so forever.
+    public var maxRestarts: Int
+
+    public static let optIn = "recover_after_restart"
+    public static let optOut = "no_recover_after_restart"
+    static let restartedPrefix = "beam-job-server stopped while this job was"
+
+    public init(enabled: Bool = false, maxRestarts: Int = 3) {
+        self.enabled = enabled
+        self.maxRestarts = maxRestarts
+    }
+
+    public enum Outcome: Equatable, Sendable {
+        /// Run it again; the text is the job's message.
+        case startOver(String)
+        /// Fail it; the text says why.
+        case fail(String)
+    }
+
+    /// For a job that was not terminal when the server stopped.
+    public func outcome(for job: Job) -> Outcome {
+        let state = "\(job.state)".uppercased()
+        let stopped = "\(Self.restartedPrefix) \(state)"
+        let restarts = job.messages.filter { $0.messageText.hasPrefix(Self.restartedPrefix) && $0.importance == .jobMessageWarning }.count
+        if let why = whyNot(job, restarts: restarts) {
+            return .fail("\(stopped); it did not finish and is not run again: \(why)")
+        }
+        return .startOver("\(stopped); running it again from its pipeline (restart \(restarts + 1) of at most \(maxRestarts))")
+    }
+
+    private func whyNot(_ job: Job, restarts: Int) -> String? {
+        let experiments = Self.experiments(job.options)
+        switch job.state {
+        case .starting, .running: break
+        case .stopped: return "it had not been run (its client was still preparing it)"
+        case .cancelling: return "it was being cancelled"
+        default: return "only STARTING and RUNNING jobs are run again"
+        }
+        if experiments.contains(Self.optOut) { return "the job asked not to be (--experiments=\(Self.optOut))" }
+        if !enabled && !experiments.contains(Self.optIn) {
+            return "--recover-jobs is off (a job may ask with --experiments=\(Self.optIn))"
+        }
+        if Self.isStreaming(job) {
+            return "it is a streaming job, and streaming jobs are not checkpointed yet, so their runner-side state is lost"
+        }
+        let environments = job.pipeline.components.environments.values
+        if environments.contains(where: { $0.urn == "beam:env:external:v1" }) {
+            return "its SDK workers ran in the submitting program or another outside service (LOOPBACK or EXTERNAL), which a restarted server cannot bring back"
+        }
+        if restarts >= maxRestarts { return "it was run again \(restarts) time(s) already, and the server stopped each time" }
+        return nil
+    }
+
+    static func isStreaming(_ job: Job) -> Bool {
+        if case .boolValue(true)? = job.options.fields["beam:option:streaming:v1"]?.kind { return true }
+        return job.pipeline.components.pcollections.values.contains { $0.isBounded == .unbounded }
+    }
+
+    static func experiments(_ options: Google_Protobuf_Struct) -> [String] {
+        guard case .listValue(let list)? = options.fields["beam:option:experiments:v1"]?.kind else { return [] }
+        return list.values.compactMap { if case .stringValue(let text)? = $0.kind { text } else { nil } }
+    }
+}
