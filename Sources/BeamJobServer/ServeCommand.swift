@@ -70,6 +70,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Keep no job history on disk (same as --state-dir '').")
     var ephemeral = false
 
+    @Option(help: "Largest request message (a pipeline, an artifact chunk) in bytes; larger ones get RESOURCE_EXHAUSTED.")
+    var maxMessageSize = 256 << 20
+
     @Flag(inversion: .prefixedNo,
           help: "Run batch jobs again from their pipeline when a restarted server finds them unfinished (needs a state folder; a job may choose with --experiments=recover_after_restart or no_recover_after_restart).")
     var recoverJobs = true
@@ -91,6 +94,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(webPort) else { throw ValidationError("--web-port must be between 0 and 65535 (0 turns the web UI off)") }
         guard (maxConcurrentJobs ?? 1) >= 1 else { throw ValidationError("--max-concurrent-jobs must be at least 1") }
         guard (maxBundleAttempts ?? 1) >= 1 else { throw ValidationError("--max-bundle-attempts must be at least 1") }
+        // Beam's Python client stages artifacts in 2 MiB chunks.
+        guard maxMessageSize >= 4 << 20 else { throw ValidationError("--max-message-size must be at least 4194304 (4 MiB)") }
         guard jobLogLimit >= 0 else { throw ValidationError("--job-log-limit must not be negative") }
         do { _ = try JobRetention(parsing: jobHistory) } catch { throw ValidationError("\(error)") }
         guard environmentCacheMillis >= 0 else { throw ValidationError("--environment-cache-ms must not be negative") }
@@ -144,7 +149,15 @@ struct ServeCommand: AsyncParsableCommand {
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: host, port: jobPort),
             transportSecurity: .plaintext,
-            config: .defaults { $0.rpc.maxRequestPayloadSize = 256 << 20 }
+            config: .defaults { config in
+                config.rpc.maxRequestPayloadSize = maxMessageSize
+                config.channelDebuggingCallbacks.onAcceptHTTP2Stream = { [maxMessageSize] channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            MessageSizeGuard(limit: maxMessageSize, flag: "--max-message-size"), position: .first)
+                    }
+                }
+            }
         )
         let advertisedHost = ["0.0.0.0", "::"].contains(host) ? "localhost" : host
         let services: [any RegistrableRPCService] = [

@@ -1,4 +1,5 @@
 """Job Management and artifact staging, driven by the real apache-beam client."""
+import base64
 import glob
 import os
 
@@ -102,3 +103,38 @@ def test_unknown_ids_and_tokens_are_not_found(job_server):
         artifact_service.offer_artifacts(
             staging, artifact_service.ArtifactRetrievalService(None), "no-such-token")
     assert failure.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_a_pipeline_with_tens_of_megabytes_of_inline_data_runs(job_server):
+    from apache_beam.testing.util import assert_that, equal_to
+    # Random text does not compress: the pipeline proto carries ~30 MB (Create's data, pickled more than once).
+    rows = [base64.b64encode(os.urandom(750)).decode() for _ in range(10_000)]
+    options = PipelineOptions(["--runner=PortableRunner", f"--job_endpoint={job_server.endpoint}",
+                               "--environment_type=LOOPBACK"])
+    with beam.Pipeline(options=options) as pipeline:
+        counted = pipeline | beam.Create(rows, reshuffle=False) | beam.Map(len) | beam.CombineGlobally(sum)
+        assert_that(counted, equal_to([10_000 * 1000]))
+        assert pipeline.to_runner_api().ByteSize() > 20 << 20
+
+
+def test_a_request_above_max_message_size_is_resource_exhausted_naming_the_flag(tmp_path):
+    from job_server import DEFAULT_BINARY, JobServer
+    server = JobServer(os.environ.get("BEAM_JOB_SERVER_BIN", DEFAULT_BINARY), str(tmp_path),
+                       extra_args=["--max-message-size", str(4 << 20)])
+    try:
+        channel = grpc.insecure_channel(server.endpoint)
+        stub = beam_job_api_pb2_grpc.JobServiceStub(channel)
+        pipeline = beam.Pipeline()
+        _ = pipeline | beam.Create([base64.b64encode(os.urandom(750)).decode() for _ in range(2000)], reshuffle=False)
+        request = beam_job_api_pb2.PrepareJobRequest(pipeline=pipeline.to_runner_api(), job_name="big")
+        assert request.ByteSize() > 4 << 20
+        with pytest.raises(grpc.RpcError) as failure:
+            stub.Prepare(request, timeout=30)
+        assert failure.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "more than this server's limit of 4194304 bytes (--max-message-size)" in failure.value.details()
+        # The same connection and server go on answering.
+        small = beam.Pipeline()
+        _ = small | beam.Create([1])
+        stub.Prepare(beam_job_api_pb2.PrepareJobRequest(pipeline=small.to_runner_api(), job_name="small"), timeout=10)
+    finally:
+        assert server.stop() == 0
