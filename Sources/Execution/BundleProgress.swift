@@ -9,7 +9,8 @@ import Worker
 /// monitoring data (short ids resolved once per worker) is kept as that
 /// bundle's in-progress metrics, and the job's attempted metrics become the
 /// committed ones plus those. A bundle's progress is dropped when it ends;
-/// its final metrics are then committed (or, if it failed, forgotten).
+/// its final metrics are then committed, or, if it failed, its last progress
+/// counts among the attempted metrics only (a failed attempt sends none).
 ///
 /// Shared by the job's bundle tasks (which register attempts) and its poller task.
 final class BundleProgress: Sendable {
@@ -38,6 +39,15 @@ final class BundleProgress: Sendable {
             state.active[instructionID] = nil
             state.progress[instructionID] = nil
         }
+    }
+
+    /// A failed attempt: what it last reported stays in the attempted metrics.
+    func failed(_ instructionID: String) {
+        let last = state.withLock { state in
+            defer { state.progress[instructionID] = nil }
+            return state.progress[instructionID]
+        }
+        if let last { metrics.addFailedAttempt(last) }
     }
 
     /// Publishes committed plus in-progress metrics on the job.

@@ -6,7 +6,9 @@ import Synchronization
 /// Sums the MonitoringInfos of a job's successful bundles into one set per
 /// (urn, type, labels), merging payloads by their type: counters add,
 /// distributions combine, gauges keep the latest, string sets and bounded
-/// tries take the union. GetJobMetrics serves the result.
+/// tries take the union. Failed attempts' last progress is summed apart: it
+/// counts among the attempted metrics, never the committed ones.
+/// GetJobMetrics serves the result.
 final class MetricsAggregator: Sendable {
     private struct Key: Hashable {
         let urn: String
@@ -15,17 +17,20 @@ final class MetricsAggregator: Sendable {
     }
 
     private let merged = Mutex<[Key: MonitoringInfo]>([:])
+    private let failedAttempts = Mutex<[Key: MonitoringInfo]>([:])
 
     func add(_ infos: [MonitoringInfo]) {
-        merged.withLock { merged in
-            for info in infos {
-                let key = Key(urn: info.urn, type: info.type, labels: info.labels)
-                if let existing = merged[key] {
-                    merged[key] = Self.merge(existing, info)
-                } else {
-                    merged[key] = info
-                }
-            }
+        merged.withLock { Self.fold(infos, into: &$0) }
+    }
+
+    func addFailedAttempt(_ infos: [MonitoringInfo]) {
+        failedAttempts.withLock { Self.fold(infos, into: &$0) }
+    }
+
+    private static func fold(_ infos: [MonitoringInfo], into table: inout [Key: MonitoringInfo]) {
+        for info in infos {
+            let key = Key(urn: info.urn, type: info.type, labels: info.labels)
+            table[key] = table[key].map { merge($0, info) } ?? info
         }
     }
 
@@ -33,17 +38,14 @@ final class MetricsAggregator: Sendable {
         results(inProgress: [])
     }
 
-    /// Committed: the successful bundles'. Attempted: those plus what running
-    /// bundles reported so far (`inProgress`, one list per bundle).
+    /// Committed: the successful bundles'. Attempted: those plus failed
+    /// attempts' last progress and what running bundles reported so far
+    /// (`inProgress`, one list per bundle).
     func results(inProgress: [[MonitoringInfo]]) -> Org_Apache_Beam_Model_JobManagement_V1_MetricResults {
         let committed = merged.withLock { $0 }
         var attempted = committed
-        for infos in inProgress {
-            for info in infos {
-                let key = Key(urn: info.urn, type: info.type, labels: info.labels)
-                attempted[key] = attempted[key].map { Self.merge($0, info) } ?? info
-            }
-        }
+        Self.fold(failedAttempts.withLock { Array($0.values) }, into: &attempted)
+        for infos in inProgress { Self.fold(infos, into: &attempted) }
         func sorted(_ table: [Key: MonitoringInfo]) -> [MonitoringInfo] {
             table.values.sorted { ($0.urn, $0.labels.description) < ($1.urn, $1.labels.description) }
         }

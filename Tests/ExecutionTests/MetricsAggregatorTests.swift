@@ -51,4 +51,16 @@ import Testing
         #expect(Set(strings) == [.string("a"), .string("b"), .string("c")])
         #expect([UInt8](byName["g"]!.payload) == varints([100, 5]), "the gauge reported at t=100 stays")
     }
+
+    @Test func failedAttemptsCountAsAttemptedOnly() {
+        let aggregator = MetricsAggregator()
+        aggregator.add([info("beam:metrics:sum_int64:v1", varints([5]))])
+        aggregator.addFailedAttempt([info("beam:metrics:sum_int64:v1", varints([2])),
+                                     info("beam:metrics:sum_int64:v1", varints([1]), name: "only-failed")])
+        let results = aggregator.results(inProgress: [[info("beam:metrics:sum_int64:v1", varints([3]))]])
+        let committed = Dictionary(uniqueKeysWithValues: results.committed.map { ($0.labels["NAME"]!, [UInt8]($0.payload)) })
+        let attempted = Dictionary(uniqueKeysWithValues: results.attempted.map { ($0.labels["NAME"]!, [UInt8]($0.payload)) })
+        #expect(committed == ["n": varints([5])])
+        #expect(attempted == ["n": varints([10]), "only-failed": varints([1])])
+    }
 }

@@ -58,6 +58,7 @@ struct StageBundleRunner: Sendable {
                 RunnerMetrics.bundleDuration.record(duration: ContinuousClock.now - started)
                 return RanBundle(result: result, worker: worker)
             } catch let error as WorkerError {
+                progress.failed(instructionID)
                 await workers.release(worker)
                 cacheTokens.failed(workerID: worker.id)
                 let retriable: Bool
