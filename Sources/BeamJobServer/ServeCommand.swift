@@ -73,6 +73,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request message (a pipeline, an artifact chunk) in bytes; larger ones get RESOURCE_EXHAUSTED.")
     var maxMessageSize = 256 << 20
 
+    @Option(help: "Most bytes of artifacts one job may stage (0: no limit); beyond it staging fails with RESOURCE_EXHAUSTED.")
+    var maxArtifactBytes = 4 << 30
+
     @Flag(inversion: .prefixedNo,
           help: "Run batch jobs again from their pipeline when a restarted server finds them unfinished (needs a state folder; a job may choose with --experiments=recover_after_restart or no_recover_after_restart).")
     var recoverJobs = true
@@ -96,6 +99,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (maxBundleAttempts ?? 1) >= 1 else { throw ValidationError("--max-bundle-attempts must be at least 1") }
         // Beam's Python client stages artifacts in 2 MiB chunks.
         guard maxMessageSize >= 4 << 20 else { throw ValidationError("--max-message-size must be at least 4194304 (4 MiB)") }
+        guard maxArtifactBytes >= 0 else { throw ValidationError("--max-artifact-bytes must not be negative") }
         guard jobLogLimit >= 0 else { throw ValidationError("--job-log-limit must not be negative") }
         do { _ = try JobRetention(parsing: jobHistory) } catch { throw ValidationError("\(error)") }
         guard environmentCacheMillis >= 0 else { throw ValidationError("--environment-cache-ms must not be negative") }
@@ -167,7 +171,8 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 return "\(advertisedHost):\(port)"
             },
-            ArtifactStagingService(registry: registry, store: store, logger: logger),
+            ArtifactStagingService(registry: registry, store: store, quota: maxArtifactBytes > 0 ? maxArtifactBytes : nil,
+                                   logger: logger),
             ArtifactRetrievalService(store: store),
         ]
         let server = GRPCServer(transport: transport, services: services, interceptors: [RequestCountingInterceptor()])

@@ -1,4 +1,5 @@
 import BeamModel
+import Foundation
 import GRPCCore
 import Logging
 
@@ -7,11 +8,14 @@ import Logging
 public struct ArtifactStagingService: ArtifactStagingServiceAPI.SimpleServiceProtocol {
     let registry: JobRegistry
     let store: ArtifactStore
+    /// Most bytes one job may stage (`--max-artifact-bytes`); nil: no limit.
+    let quota: Int?
     let logger: Logger
 
-    public init(registry: JobRegistry, store: ArtifactStore, logger: Logger) {
+    public init(registry: JobRegistry, store: ArtifactStore, quota: Int? = nil, logger: Logger) {
         self.registry = registry
         self.store = store
+        self.quota = quota
         self.logger = logger
     }
 
@@ -27,7 +31,8 @@ public struct ArtifactStagingService: ArtifactStagingServiceAPI.SimpleServicePro
             }
             let job = try registry.job(stagingToken: first.stagingToken)
             try job.beginStaging()
-            var session = ArtifactStagingSession(job: job, store: store, requests: response, responses: responses)
+            var session = ArtifactStagingSession(job: job, store: store, quota: quota, requests: response,
+                                                 responses: responses)
             do {
                 let pipeline = try await session.stageAll()
                 job.replacePipeline(pipeline)
@@ -38,8 +43,11 @@ public struct ArtifactStagingService: ArtifactStagingServiceAPI.SimpleServicePro
                 ])
             } catch {
                 let reason = (error as? JobServiceError).map { $0.rpcError.message } ?? "\(error)"
+                // The job cannot run: what it staged so far only takes space.
+                try? FileManager.default.removeItem(at: store.directory(forJob: job.id))
                 job.finishStaging(.failed(reason))
-                job.post("Artifact staging failed: \(reason)", importance: .jobMessageError)
+                // Beam's clients give up on a job whose staging failed and never call Run.
+                job.fail("Artifact staging failed, so the job cannot run: \(reason)")
                 logger.warning("artifact staging failed", metadata: ["job": "\(job.id)", "reason": "\(reason)"])
                 throw error
             }

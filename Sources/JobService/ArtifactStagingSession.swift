@@ -12,15 +12,17 @@ import SwiftProtobuf
 struct ArtifactStagingSession {
     let job: Job
     let store: ArtifactStore
+    let quota: Int?
     let requests: RPCWriter<ArtifactRequestWrapper>
     var responses: RPCAsyncSequence<ArtifactResponseWrapper, any Error>.AsyncIterator
     private(set) var stagedCount = 0
     private(set) var stagedBytes = 0
 
-    init(job: Job, store: ArtifactStore, requests: RPCWriter<ArtifactRequestWrapper>,
+    init(job: Job, store: ArtifactStore, quota: Int? = nil, requests: RPCWriter<ArtifactRequestWrapper>,
          responses: RPCAsyncSequence<ArtifactResponseWrapper, any Error>.AsyncIterator) {
         self.job = job
         self.store = store
+        self.quota = quota
         self.requests = requests
         self.responses = responses
     }
@@ -88,6 +90,10 @@ struct ArtifactStagingSession {
             }
             guard case .getArtifactResponse(let chunk) = reply.response else {
                 throw JobServiceError.invalidRequest("Expected get_artifact_response chunks for '\(name)', got another message")
+            }
+            if let quota, stagedBytes + writer.byteCount + chunk.data.count > quota {
+                throw JobServiceError.quotaExceeded(
+                    "The job's artifacts exceed this server's limit of \(quota) bytes per job (--max-artifact-bytes), at '\(name)'")
             }
             try writer.write(chunk.data)
             if reply.isLast { return }

@@ -39,12 +39,10 @@ public struct JobManagementService: JobServiceAPI.SimpleServiceProtocol {
     public func run(request: RunJobRequest, context: ServerContext) async throws -> RunJobResponse {
         try await mappingErrors {
             let job = try registry.job(id: request.preparationID)
+            // A job whose staging failed is FAILED already, saying why: Run reports it as it is.
+            if case .failed = await job.stagingOutcome() { return .with { $0.jobID = job.id } }
             guard job.state == .stopped else {
                 throw JobServiceError.illegalState("Job '\(job.id)' was already run (state \(job.state))")
-            }
-            if case .failed(let reason) = await job.stagingOutcome() {
-                job.fail("Artifact staging failed, so the job cannot run: \(reason)")
-                return .with { $0.jobID = job.id }
             }
             guard job.transition(to: .starting) else {
                 throw JobServiceError.illegalState("Job '\(job.id)' cannot start from state \(job.state)")

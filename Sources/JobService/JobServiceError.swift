@@ -10,6 +10,7 @@ public enum JobServiceError: Error, Equatable, Sendable {
     case artifactRejected(String)
     case artifactUnavailable(String)
     case unsupported(String)
+    case quotaExceeded(String)
 
     public var rpcError: RPCError {
         switch self {
@@ -27,6 +28,8 @@ public enum JobServiceError: Error, Equatable, Sendable {
             return RPCError(code: .notFound, message: why)
         case .unsupported(let why):
             return RPCError(code: .unimplemented, message: why)
+        case .quotaExceeded(let why):
+            return RPCError(code: .resourceExhausted, message: why)
         }
     }
 }

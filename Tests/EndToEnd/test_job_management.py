@@ -138,3 +138,23 @@ def test_a_request_above_max_message_size_is_resource_exhausted_naming_the_flag(
         stub.Prepare(beam_job_api_pb2.PrepareJobRequest(pipeline=small.to_runner_api(), job_name="small"), timeout=10)
     finally:
         assert server.stop() == 0
+
+
+def test_artifacts_beyond_the_per_job_quota_fail_the_job_naming_the_flag(tmp_path):
+    from job_server import DEFAULT_BINARY, JobServer
+    artifacts = tmp_path / "artifacts"
+    server = JobServer(os.environ.get("BEAM_JOB_SERVER_BIN", DEFAULT_BINARY), str(artifacts),
+                       extra_args=["--max-artifact-bytes", "200000"])
+    try:
+        with pytest.raises(Exception) as failure:
+            submit_pipeline(server, write_package(str(tmp_path))).run().wait_until_finish()
+        assert "limit of 200000 bytes per job (--max-artifact-bytes)" in str(failure.value)
+        stub = beam_job_api_pb2_grpc.JobServiceStub(grpc.insecure_channel(server.endpoint))
+        (job,) = stub.GetJobs(beam_job_api_pb2.GetJobsRequest(), timeout=10).job_info
+        states, messages = job_history(server, job.job_id)
+        assert states == ["STOPPED", "FAILED"]
+        assert any("Artifact staging failed, so the job cannot run: The job's artifacts exceed" in text
+                   for text in messages), messages
+        assert not glob.glob(os.path.join(str(artifacts), job.job_id, "*"))  # nothing kept of it
+    finally:
+        assert server.stop() == 0
