@@ -73,6 +73,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request message (a pipeline, an artifact chunk) in bytes; larger ones get RESOURCE_EXHAUSTED.")
     var maxMessageSize = 256 << 20
 
+    @Option(help: "Seconds an SDK harness may take to start and connect; the error then carries its last output.")
+    var workerStartTimeout = 120
+
+    @Option(help: "Seconds an SDK harness may take to answer a control request other than ProcessBundle (register, progress, split); one that does not is stopped and its bundles retried.")
+    var instructionTimeout = 120
+
     @Option(help: "Most bytes of artifacts one job may stage (0: no limit); beyond it staging fails with RESOURCE_EXHAUSTED.")
     var maxArtifactBytes = 4 << 30
 
@@ -99,6 +105,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard (maxBundleAttempts ?? 1) >= 1 else { throw ValidationError("--max-bundle-attempts must be at least 1") }
         // Beam's Python client stages artifacts in 2 MiB chunks.
         guard maxMessageSize >= 4 << 20 else { throw ValidationError("--max-message-size must be at least 4194304 (4 MiB)") }
+        guard workerStartTimeout >= 1 else { throw ValidationError("--worker-start-timeout must be at least 1 second") }
+        guard instructionTimeout >= 1 else { throw ValidationError("--instruction-timeout must be at least 1 second") }
         guard maxArtifactBytes >= 0 else { throw ValidationError("--max-artifact-bytes must not be negative") }
         guard jobLogLimit >= 0 else { throw ValidationError("--job-log-limit must not be negative") }
         do { _ = try JobRetention(parsing: jobHistory) } catch { throw ValidationError("\(error)") }
@@ -141,9 +149,10 @@ struct ServeCommand: AsyncParsableCommand {
         let exporter = PrometheusExporter(jobs: registry)
         exporter.bootstrapMetricsSystem()
         let engine = containers.engine()
-        let pool = WorkerPool(host: workerHost, artifacts: store, launchers: containers.launchers(engine: engine), logger: logger)
+        let pool = WorkerPool(host: workerHost, artifacts: store, launchers: containers.launchers(engine: engine),
+                              instructionTimeout: .seconds(instructionTimeout), logger: logger)
         let settings = ExecutionSettings(
-            host: workerHost, artifacts: store, bundleRetries: BundleRetryPolicy(maxAttempts: maxBundleAttempts), workerBudget: WorkerBudget(maxWorkers: maxWorkers),
+            host: workerHost, artifacts: store, workerStartTimeout: .seconds(workerStartTimeout), bundleRetries: BundleRetryPolicy(maxAttempts: maxBundleAttempts), workerBudget: WorkerBudget(maxWorkers: maxWorkers),
             bundleSizing: BundleSizing(maxElements: bundleMaxElements, maxBytes: bundleMaxBytes),
             workerPool: pool, environmentCache: .milliseconds(max(0, environmentCacheMillis)),
             dockerFallback: containers.fallback(engine: engine), logger: logger)

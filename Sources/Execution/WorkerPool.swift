@@ -19,6 +19,7 @@ public actor WorkerPool {
     private let artifacts: ArtifactStore
     private let logger: Logger
     private let launchers: EnvironmentLaunchers
+    private let instructionTimeout: Duration
     private var server: FnAPIServer?
     private var starting: Task<FnAPIServer, any Error>?
     private var idle: [EnvironmentFingerprint: [IdleWorker]] = [:]
@@ -32,10 +33,13 @@ public actor WorkerPool {
 
     /// `launchers`: how harnesses start, by environment URN (the server's
     /// DOCKER launcher carries its container engine and limits).
-    public init(host: String, artifacts: ArtifactStore, launchers: EnvironmentLaunchers = .standard, logger: Logger) {
+    /// `instructionTimeout`: see `SDKWorker.instructionTimeout`.
+    public init(host: String, artifacts: ArtifactStore, launchers: EnvironmentLaunchers = .standard,
+                instructionTimeout: Duration = .seconds(120), logger: Logger) {
         self.host = host
         self.artifacts = artifacts
         self.launchers = launchers
+        self.instructionTimeout = instructionTimeout
         self.logger = logger
     }
 
@@ -47,7 +51,7 @@ public actor WorkerPool {
         let (host, artifacts, launchers, logger) = (host, artifacts, launchers, logger)
         let task = Task {
             try await FnAPIServer.start(host: host, extraServices: [ArtifactRetrievalService(store: artifacts)],
-                                        launchers: launchers, logger: logger)
+                                        launchers: launchers, instructionTimeout: instructionTimeout, logger: logger)
         }
         starting = task
         defer { starting = nil }

@@ -118,6 +118,7 @@ final class ChildProcess: RunningEnvironment {
         if await exitDescription(waitingUpTo: .seconds(1)) != nil { return }
         kill(-pid, SIGTERM)
         kill(pid, SIGTERM)
+        kill(-pid, SIGCONT)  // a stopped (frozen) harness gets its SIGTERM only once continued
         if await exitDescription(waitingUpTo: stopGrace) != nil { return }
         kill(-pid, SIGKILL)
         kill(pid, SIGKILL)

@@ -14,6 +14,8 @@ public final class FnAPIServer: Sendable {
     public let endpoint: String
     private let registry: FnAPIRegistry
     private let launchers: EnvironmentLaunchers
+    /// Each worker's deadline for instructions other than ProcessBundle (see `SDKWorker.instructionTimeout`).
+    private let instructionTimeout: Duration
     private let server: GRPCServer<HTTP2ServerTransport.Posix>
     private let serving: Task<Void, any Error>
     private let logger: Logger
@@ -27,6 +29,7 @@ public final class FnAPIServer: Sendable {
         endpoint: String,
         registry: FnAPIRegistry,
         launchers: EnvironmentLaunchers,
+        instructionTimeout: Duration,
         server: GRPCServer<HTTP2ServerTransport.Posix>,
         serving: Task<Void, any Error>,
         logger: Logger
@@ -34,6 +37,7 @@ public final class FnAPIServer: Sendable {
         self.endpoint = endpoint
         self.registry = registry
         self.launchers = launchers
+        self.instructionTimeout = instructionTimeout
         self.server = server
         self.serving = serving
         self.logger = logger
@@ -49,6 +53,7 @@ public final class FnAPIServer: Sendable {
         extraServices: [any RegistrableRPCService] = [],
         launchers: EnvironmentLaunchers = .standard,
         logSink: @escaping FnLogSink = { _ in },
+        instructionTimeout: Duration = .seconds(120),
         logger: Logger
     ) async throws -> FnAPIServer {
         let registry = FnAPIRegistry(provisionInfo: provisionInfo, logSink: logSink, logger: logger)
@@ -93,7 +98,7 @@ public final class FnAPIServer: Sendable {
         registry.bound(to: endpoint)
         logger.info("Fn API server listening", metadata: ["endpoint": "\(endpoint)"])
         return FnAPIServer(
-            endpoint: endpoint, registry: registry, launchers: launchers,
+            endpoint: endpoint, registry: registry, launchers: launchers, instructionTimeout: instructionTimeout,
             server: server, serving: serving, logger: logger)
     }
 
@@ -115,7 +120,7 @@ public final class FnAPIServer: Sendable {
                 "no launcher for environment URN '\(environment.urn)'; this runner supports \(launchers.urns.joined(separator: ", "))")
         }
         let worker = SDKWorker(id: id, environment: environment, registry: registry, provisionInfo: provisionInfo,
-                               logger: logger)
+                               instructionTimeout: instructionTimeout, logger: logger)
         worker.logSink = logSink
         try registry.add(worker)
         do {

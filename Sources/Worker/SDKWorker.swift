@@ -18,6 +18,13 @@ public final class SDKWorker: Sendable {
     public let environment: Org_Apache_Beam_Model_Pipeline_V1_Environment
     /// What the Provision service tells this worker's harness.
     public let provisionInfo: Org_Apache_Beam_Model_FnExecution_V1_ProvisionInfo
+    /// How long the harness may take to answer an instruction other than
+    /// ProcessBundle (register, progress, split, finalize, metadata). A
+    /// harness that does not answer in time is hung: it is declared dead, so
+    /// its bundles are retried elsewhere, and its process is stopped. Bundles
+    /// themselves have no deadline (they may run for hours); a hung harness
+    /// still stops answering the progress requests sent every second.
+    public let instructionTimeout: Duration
     private let sink: Mutex<FnLogSink?> = Mutex(nil)
     private let registry: FnAPIRegistry
     private let logger: Logger
@@ -74,9 +81,11 @@ public final class SDKWorker: Sendable {
         environment: Org_Apache_Beam_Model_Pipeline_V1_Environment,
         registry: FnAPIRegistry,
         provisionInfo: Org_Apache_Beam_Model_FnExecution_V1_ProvisionInfo?,
+        instructionTimeout: Duration = .seconds(120),
         logger: Logger
     ) {
         self.id = id
+        self.instructionTimeout = instructionTimeout
         self.environment = environment
         self.registry = registry
         var logger = logger
@@ -211,6 +220,11 @@ public final class SDKWorker: Sendable {
             $0.instructionID = instructionID
             $0.request = request
         }
+        let deadline = Task { [weak self, instructionTimeout] in
+            try await Task.sleep(for: instructionTimeout)
+            await self?.instructionTimedOut(instructionID, kind: Self.kind(of: request))
+        }
+        defer { deadline.cancel() }
         let response: InstructionResponse = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let refusal: (any Error)? = state.withLock { state in
@@ -229,6 +243,27 @@ public final class SDKWorker: Sendable {
             throw WorkerError.instructionFailed(instructionID: instructionID, message: response.error)
         }
         return response
+    }
+
+    /// An instruction went unanswered past `instructionTimeout`: the harness is
+    /// hung. It is declared dead with its last output, and stopped.
+    private func instructionTimedOut(_ instructionID: String, kind: String) async {
+        let (waiting, output) = state.withLock { ($0.pending[instructionID] != nil, $0.running?.recentOutput ?? []) }
+        guard waiting else { return }
+        var reason = "the SDK harness '\(id)' did not answer a \(kind) request within \(instructionTimeout) (--instruction-timeout) and was stopped"
+        if !output.isEmpty { reason += "; last output:\n" + output.joined(separator: "\n") }
+        if end(as: .dead(reason)) { await stopEnvironment() }
+    }
+
+    private static func kind(of request: Org_Apache_Beam_Model_FnExecution_V1_InstructionRequest.OneOf_Request) -> String {
+        switch request {
+        case .register: "register"
+        case .processBundleProgress: "bundle progress"
+        case .processBundleSplit: "bundle split"
+        case .finalizeBundle: "bundle finalization"
+        case .monitoringInfos: "monitoring metadata"
+        default: "control"
+        }
     }
 
     /// The caller of `processBundle` or `instruct` was cancelled: stop waiting

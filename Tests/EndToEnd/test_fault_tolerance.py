@@ -17,7 +17,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineState
 from apache_beam.transforms import userstate
 
-from job_server import job_ids, messages, portable_options
+from job_server import job_ids, messages, portable_options, wait_for
 from pipelines import run_and_collect
 
 PAYLOAD = 40_000  # bytes per element: a bundle's output passes the SDK's flush size before the fault
@@ -183,3 +183,46 @@ def test_a_persistent_user_error_fails_the_job_after_every_attempt(job_server):
     assert result.state == PipelineState.FAILED
     assert "after 4 attempts" in str(failure.value)
     assert "Traceback" in str(failure.value)
+
+
+class FreezeAt(DieAt):
+    """As DieAt, but freezes its harness (SIGSTOP) instead: alive, answering nothing."""
+
+    def process(self, x):
+        if x == self.at and take_fault(self.folder, self.times):
+            time.sleep(0.2)
+            with open(self.folder + ".pid", "w") as note:
+                note.write(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGSTOP)
+        yield x % 7, "p" * PAYLOAD
+
+
+def test_a_frozen_harness_is_stopped_after_the_instruction_timeout_and_its_bundle_retried(tmp_path):
+    from job_server import DEFAULT_BINARY, JobServer
+    server = JobServer(os.environ.get("BEAM_JOB_SERVER_BIN", DEFAULT_BINARY), str(tmp_path / "artifacts"),
+                       log_level="info", extra_args=["--instruction-timeout", "3"])
+    try:
+        faults = str(tmp_path / "faults")
+        os.makedirs(faults)
+        started = time.time()
+        expected, actual, texts = run_on_both(
+            server, tmp_path, lambda p: counted(p, FreezeAt(faults, 1, at=300)), lambda p: counted(p, FreezeAt(faults, 0, 300)),
+            extra=["--sdk_worker_parallelism=1"])
+        assert actual == expected
+        assert os.listdir(faults) == ["fault-0"]
+        assert any("did not answer a bundle progress request within 3.0 seconds (--instruction-timeout)" in t
+                   and "retrying the bundle" in t for t in texts), texts
+        print(f"frozen harness job: {time.time() - started:.1f} s including the DirectRunner run")
+        # The frozen process was killed, not left stopped.
+        with open(faults + ".pid") as note:
+            frozen = int(note.read())
+
+        def gone():
+            try:
+                with open(f"/proc/{frozen}/stat") as stat:
+                    return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+            except OSError:
+                return True
+        assert wait_for(gone, 15)
+    finally:
+        assert server.stop() == 0
