@@ -3,17 +3,21 @@ import Foundation
 import JobService
 
 /// While a job runs: puts its workers' states on the job every second (for
-/// dashboards) and posts a progress message every `progressInterval`: which
-/// stages still run, their bundles and backlog. Cancelled when the run ends.
+/// dashboards) and posts a progress message after `progressInterval`, then
+/// at doubling intervals up to `maxProgressInterval` (a streaming job runs for
+/// weeks): which stages still run, their bundles and backlog. Cancelled when
+/// the run ends.
 struct JobStatusReporter {
     let job: Job
     let workers: WorkerSet
     var interval: Duration = .seconds(1)
     var progressInterval: Duration = .seconds(10)
+    var maxProgressInterval: Duration = .seconds(600)
 
     func run() async {
         let start = ContinuousClock.now
-        var nextProgress = start + progressInterval
+        var gap = progressInterval
+        var nextProgress = start + gap
         // At once too, so a job shorter than `interval` still shows its workers.
         var first = true
         while !Task.isCancelled {
@@ -23,7 +27,8 @@ struct JobStatusReporter {
             let status = await workers.status()
             job.updateRuntime { $0.workers = status }
             if ContinuousClock.now >= nextProgress {
-                nextProgress = ContinuousClock.now + progressInterval
+                gap = min(gap * 2, maxProgressInterval)
+                nextProgress = ContinuousClock.now + gap
                 job.post(Self.progress(job.runtime, after: ContinuousClock.now - start))
             }
         }

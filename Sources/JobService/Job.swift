@@ -52,6 +52,9 @@ public final class Job: Sendable {
         var runtime = JobRuntimeStatus()
         var harnessLogEntries = 0
         var droppedLogEntries = 0
+        /// Messages other than harness logs, and those not kept beyond `runnerMessageLimit`.
+        var runnerMessages = 0
+        var droppedRunnerMessages = 0
         var lastHarnessLog: ContinuousClock.Instant?
     }
 
@@ -90,6 +93,8 @@ public final class Job: Sendable {
         record.metrics = stored.metrics
         record.runtime = stored.runtime
         record.droppedLogEntries = stored.droppedLogEntries
+        // Harness logs included: the store does not tell them apart.
+        record.runnerMessages = stored.events.reduce(0) { count, event in if case .message = event { count + 1 } else { count } }
         self.record = Mutex(record)
     }
 
@@ -163,6 +168,11 @@ public final class Job: Sendable {
             guard JobStateMachine.canTransition(from: record.state, to: newState) else { return nil }
             record.state = newState
             if JobStateMachine.isTerminal(newState) {
+                if record.droppedRunnerMessages > 0 {
+                    Self.publish(.message(Self.message(
+                        "\(record.droppedRunnerMessages) runner messages (progress, retries) were not kept beyond the first \(Self.runnerMessageLimit) of this job",
+                        importance: .jobMessageWarning, in: &record)), in: &record, id: id, history: history)
+                }
                 if record.droppedLogEntries > 0 {
                     Self.publish(.message(Self.message(
                         "\(record.droppedLogEntries) SDK harness log entries were not kept as job messages (limit \(harnessLogLimit) per job); the server log has them all",
@@ -184,9 +194,18 @@ public final class Job: Sendable {
         return finished != nil
     }
 
+    /// Messages other than harness logs kept per job: a streaming job runs for
+    /// weeks, posting progress and retries. Errors are always kept.
+    public static let runnerMessageLimit = 10_000
+
     /// Adds a message to the job's message stream.
     public func post(_ text: String, importance: JobMessage.MessageImportance = .jobMessageBasic) {
         record.withLock { record in
+            guard record.runnerMessages < Self.runnerMessageLimit || importance == .jobMessageError else {
+                record.droppedRunnerMessages += 1
+                return
+            }
+            record.runnerMessages += 1
             Self.publish(.message(Self.message(text, importance: importance, in: &record)), in: &record, id: id, history: history)
         }
     }

@@ -249,4 +249,15 @@ import Testing
         job.transition(to: .failed)
         #expect(job.messages.last?.messageText.contains("7 SDK harness log entries were not kept") == true)
     }
+
+    @Test func runnerMessagesAreBoundedPerJobButErrorsAlwaysKept() {
+        let job = Job(id: "j", name: "j", stagingToken: "t", pipeline: Pipeline(), options: .init())
+        job.transition(to: .starting)
+        for index in 0..<(Job.runnerMessageLimit + 5) { job.post("progress \(index)") }
+        job.fail("the last error")
+        let texts = job.messages.map(\.messageText)
+        #expect(texts.count == Job.runnerMessageLimit + 2)
+        #expect(texts[Job.runnerMessageLimit - 1] == "progress \(Job.runnerMessageLimit - 1)")
+        #expect(texts.suffix(2) == ["the last error", "5 runner messages (progress, retries) were not kept beyond the first \(Job.runnerMessageLimit) of this job"])
+    }
 }
