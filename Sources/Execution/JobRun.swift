@@ -86,12 +86,6 @@ struct JobRun {
         return "; LOOPBACK workers run as threads of the submitting Python process and share one core: pass --experiments=use_loopback_process_worker to run them as processes"
     }
 
-    /// `--streaming`, or a pipeline with an unbounded PCollection.
-    private var isStreaming: Bool {
-        if case .boolValue(true)? = job.options.fields["beam:option:streaming:v1"]?.kind { return true }
-        return job.pipeline.components.pcollections.values.contains { $0.isBounded == .unbounded }
-    }
-
     private func provisionInfo() -> ProvisionInfo {
         ProvisionInfo.with {
             $0.pipelineOptions = job.options
@@ -105,9 +99,9 @@ struct JobRun {
     private func schedule(_ workers: WorkerSet, slots: [String: Int], maximum: Int) async throws {
         let progress = BundleProgress(metrics: metrics, job: job)
         let bundles = StageBundleRunner(job: job, workers: workers, retries: settings.bundleRetries,
-                                        attempts: settings.bundleRetries.attempts(streaming: isStreaming, scripted: plan.hasTestStream), metrics: metrics,
+                                        attempts: settings.bundleRetries.attempts(streaming: job.isStreaming, scripted: plan.hasTestStream), metrics: metrics,
                                         cacheTokens: StateCacheTokens(jobID: job.id), progress: progress)
-        let scheduler = try Scheduler(plan: plan, streaming: isStreaming, bundles: bundles, userState: userState,
+        let scheduler = try Scheduler(plan: plan, streaming: job.isStreaming, bundles: bundles, userState: userState,
                                       slots: slots,
                                       autoscaling: workerCount.autoscaling && maximum > 1
                                           ? AutoscalingPolicy(maximum: maximum, keepWarm: keepWarm) : nil,

@@ -1,5 +1,6 @@
 import BeamModel
 import Foundation
+import JobService
 import SwiftProtobuf
 
 /// How many SDK workers per environment a job asks for, read from Beam's own
@@ -24,10 +25,6 @@ struct WorkerCountOptions: Equatable {
             default: return nil
             }
         }
-        var experiments: [String] = []
-        if case .listValue(let list)? = options.fields["beam:option:experiments:v1"]?.kind {
-            experiments = list.values.compactMap { if case .stringValue(let text)? = $0.kind { text } else { nil } }
-        }
         let parallelism = int("sdk_worker_parallelism").flatMap { $0 > 1 ? $0 : nil }
         maximum = int("max_num_workers").flatMap { $0 > 0 ? $0 : nil } ?? parallelism
         initial = int("num_workers").flatMap { $0 > 0 ? $0 : nil }
@@ -36,6 +33,6 @@ struct WorkerCountOptions: Equatable {
         } else {
             autoscaling = true
         }
-        loopbackProcesses = experiments.contains("use_loopback_process_worker")
+        loopbackProcesses = options.beamExperiments.contains("use_loopback_process_worker")
     }
 }

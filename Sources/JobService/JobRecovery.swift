@@ -1,5 +1,4 @@
 import BeamModel
-import SwiftProtobuf
 
 /// What becomes of a job the server was running when it stopped without
 /// finishing it (a crash, SIGKILL, power loss), once it starts again on the
@@ -43,7 +42,7 @@ public struct JobRecovery: Sendable {
     }
 
     private func whyNot(_ job: Job, restarts: Int) -> String? {
-        let experiments = Self.experiments(job.options)
+        let experiments = job.options.beamExperiments
         switch job.state {
         case .starting, .running: break
         case .stopped: return "it had not been run (its client was still preparing it)"
@@ -54,7 +53,7 @@ public struct JobRecovery: Sendable {
         if !enabled && !experiments.contains(Self.optIn) {
             return "--recover-jobs is off (a job may ask with --experiments=\(Self.optIn))"
         }
-        if Self.isStreaming(job) {
+        if job.isStreaming {
             return "it is a streaming job, and streaming jobs are not checkpointed yet, so their runner-side state is lost"
         }
         let environments = job.pipeline.components.environments.values
@@ -63,15 +62,5 @@ public struct JobRecovery: Sendable {
         }
         if restarts >= maxRestarts { return "it was run again \(restarts) time(s) already, and the server stopped each time" }
         return nil
-    }
-
-    static func isStreaming(_ job: Job) -> Bool {
-        if case .boolValue(true)? = job.options.fields["beam:option:streaming:v1"]?.kind { return true }
-        return job.pipeline.components.pcollections.values.contains { $0.isBounded == .unbounded }
-    }
-
-    static func experiments(_ options: Google_Protobuf_Struct) -> [String] {
-        guard case .listValue(let list)? = options.fields["beam:option:experiments:v1"]?.kind else { return [] }
-        return list.values.compactMap { if case .stringValue(let text)? = $0.kind { text } else { nil } }
     }
 }

@@ -21,6 +21,24 @@ def job_server():
             assert code == 0, "beam-job-server did not shut down cleanly:\n" + "".join(server.log_lines[-50:])
 
 
+@pytest.fixture
+def job_server_with(tmp_path):
+    """Starts a server of its own with extra flags (`job_server_with("--flag", "value")`); each
+    must shut down cleanly after the test."""
+    started = []
+
+    def start(*flags):
+        server = JobServer(os.environ.get("BEAM_JOB_SERVER_BIN", DEFAULT_BINARY),
+                           str(tmp_path / f"artifacts-{len(started)}"), log_level="info", extra_args=flags)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        code = server.stop()
+        assert code == 0, "beam-job-server did not shut down cleanly:\n" + "".join(server.log_lines[-50:])
+
+
 @pytest.fixture(params=["beam-job-server", "DirectRunner"])
 def streaming_options(request):
     """Streaming pipeline options for beam-job-server (LOOPBACK) and for Beam's

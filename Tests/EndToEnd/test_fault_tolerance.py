@@ -197,32 +197,25 @@ class FreezeAt(DieAt):
         yield x % 7, "p" * PAYLOAD
 
 
-def test_a_frozen_harness_is_stopped_after_the_instruction_timeout_and_its_bundle_retried(tmp_path):
-    from job_server import DEFAULT_BINARY, JobServer
-    server = JobServer(os.environ.get("BEAM_JOB_SERVER_BIN", DEFAULT_BINARY), str(tmp_path / "artifacts"),
-                       log_level="info", extra_args=["--instruction-timeout", "3"])
-    try:
-        faults = str(tmp_path / "faults")
-        os.makedirs(faults)
-        started = time.time()
-        expected, actual, texts = run_on_both(
-            server, tmp_path, lambda p: counted(p, FreezeAt(faults, 1, at=300)), lambda p: counted(p, FreezeAt(faults, 0, 300)),
-            extra=["--sdk_worker_parallelism=1"])
-        assert actual == expected
-        assert os.listdir(faults) == ["fault-0"]
-        assert any("did not answer a bundle progress request within 3.0 seconds (--instruction-timeout)" in t
-                   and "retrying the bundle" in t for t in texts), texts
-        print(f"frozen harness job: {time.time() - started:.1f} s including the DirectRunner run")
-        # The frozen process was killed, not left stopped.
-        with open(faults + ".pid") as note:
-            frozen = int(note.read())
+def test_a_frozen_harness_is_stopped_after_the_instruction_timeout_and_its_bundle_retried(job_server_with, tmp_path):
+    server = job_server_with("--instruction-timeout", "3")
+    faults = str(tmp_path / "faults")
+    os.makedirs(faults)
+    expected, actual, texts = run_on_both(
+        server, tmp_path, lambda p: counted(p, FreezeAt(faults, 1, at=300)), lambda p: counted(p, FreezeAt(faults, 0, 300)),
+        extra=["--sdk_worker_parallelism=1"])
+    assert actual == expected
+    assert os.listdir(faults) == ["fault-0"]
+    assert any("did not answer a bundle progress request within 3.0 seconds (--instruction-timeout)" in t
+               and "retrying the bundle" in t for t in texts), texts
+    # The frozen process was killed, not left stopped.
+    with open(faults + ".pid") as note:
+        frozen = int(note.read())
 
-        def gone():
-            try:
-                with open(f"/proc/{frozen}/stat") as stat:
-                    return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
-            except OSError:
-                return True
-        assert wait_for(gone, 15)
-    finally:
-        assert server.stop() == 0
+    def gone():
+        try:
+            with open(f"/proc/{frozen}/stat") as stat:
+                return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+        except OSError:
+            return True
+    assert wait_for(gone, 15)

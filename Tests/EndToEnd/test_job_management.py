@@ -117,44 +117,33 @@ def test_a_pipeline_with_tens_of_megabytes_of_inline_data_runs(job_server):
         assert pipeline.to_runner_api().ByteSize() > 20 << 20
 
 
-def test_a_request_above_max_message_size_is_resource_exhausted_naming_the_flag(tmp_path):
-    from job_server import DEFAULT_BINARY, JobServer
-    server = JobServer(os.environ.get("BEAM_JOB_SERVER_BIN", DEFAULT_BINARY), str(tmp_path),
-                       extra_args=["--max-message-size", str(4 << 20)])
-    try:
-        channel = grpc.insecure_channel(server.endpoint)
-        stub = beam_job_api_pb2_grpc.JobServiceStub(channel)
-        pipeline = beam.Pipeline()
-        _ = pipeline | beam.Create([base64.b64encode(os.urandom(750)).decode() for _ in range(2000)], reshuffle=False)
-        request = beam_job_api_pb2.PrepareJobRequest(pipeline=pipeline.to_runner_api(), job_name="big")
-        assert request.ByteSize() > 4 << 20
-        with pytest.raises(grpc.RpcError) as failure:
-            stub.Prepare(request, timeout=30)
-        assert failure.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-        assert "more than this server's limit of 4194304 bytes (--max-message-size)" in failure.value.details()
-        # The same connection and server go on answering.
-        small = beam.Pipeline()
-        _ = small | beam.Create([1])
-        stub.Prepare(beam_job_api_pb2.PrepareJobRequest(pipeline=small.to_runner_api(), job_name="small"), timeout=10)
-    finally:
-        assert server.stop() == 0
+def test_a_request_above_max_message_size_is_resource_exhausted_naming_the_flag(job_server_with):
+    server = job_server_with("--max-message-size", str(4 << 20))
+    channel = grpc.insecure_channel(server.endpoint)
+    stub = beam_job_api_pb2_grpc.JobServiceStub(channel)
+    pipeline = beam.Pipeline()
+    _ = pipeline | beam.Create([base64.b64encode(os.urandom(750)).decode() for _ in range(2000)], reshuffle=False)
+    request = beam_job_api_pb2.PrepareJobRequest(pipeline=pipeline.to_runner_api(), job_name="big")
+    assert request.ByteSize() > 4 << 20
+    with pytest.raises(grpc.RpcError) as failure:
+        stub.Prepare(request, timeout=30)
+    assert failure.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "more than this server's limit of 4194304 bytes (--max-message-size)" in failure.value.details()
+    # The same connection and server go on answering.
+    small = beam.Pipeline()
+    _ = small | beam.Create([1])
+    stub.Prepare(beam_job_api_pb2.PrepareJobRequest(pipeline=small.to_runner_api(), job_name="small"), timeout=10)
 
 
-def test_artifacts_beyond_the_per_job_quota_fail_the_job_naming_the_flag(tmp_path):
-    from job_server import DEFAULT_BINARY, JobServer
-    artifacts = tmp_path / "artifacts"
-    server = JobServer(os.environ.get("BEAM_JOB_SERVER_BIN", DEFAULT_BINARY), str(artifacts),
-                       extra_args=["--max-artifact-bytes", "200000"])
-    try:
-        with pytest.raises(Exception) as failure:
-            submit_pipeline(server, write_package(str(tmp_path))).run().wait_until_finish()
-        assert "limit of 200000 bytes per job (--max-artifact-bytes)" in str(failure.value)
-        stub = beam_job_api_pb2_grpc.JobServiceStub(grpc.insecure_channel(server.endpoint))
-        (job,) = stub.GetJobs(beam_job_api_pb2.GetJobsRequest(), timeout=10).job_info
-        states, messages = job_history(server, job.job_id)
-        assert states == ["STOPPED", "FAILED"]
-        assert any("Artifact staging failed, so the job cannot run: The job's artifacts exceed" in text
-                   for text in messages), messages
-        assert not glob.glob(os.path.join(str(artifacts), job.job_id, "*"))  # nothing kept of it
-    finally:
-        assert server.stop() == 0
+def test_artifacts_beyond_the_per_job_quota_fail_the_job_naming_the_flag(job_server_with, tmp_path):
+    server = job_server_with("--max-artifact-bytes", "200000")
+    with pytest.raises(Exception) as failure:
+        submit_pipeline(server, write_package(str(tmp_path))).run().wait_until_finish()
+    assert "limit of 200000 bytes per job (--max-artifact-bytes)" in str(failure.value)
+    stub = beam_job_api_pb2_grpc.JobServiceStub(grpc.insecure_channel(server.endpoint))
+    (job,) = stub.GetJobs(beam_job_api_pb2.GetJobsRequest(), timeout=10).job_info
+    states, messages = job_history(server, job.job_id)
+    assert states == ["STOPPED", "FAILED"]
+    assert any("Artifact staging failed, so the job cannot run: The job's artifacts exceed" in text
+               for text in messages), messages
+    assert not glob.glob(os.path.join(server.artifacts_dir, job.job_id, "*"))  # nothing kept of it
