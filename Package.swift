@@ -74,7 +74,9 @@ let package = Package(
         // Runs one job: Planner -> Engine <-> Worker, metrics aggregation.
         .target(
             name: "Execution",
-            dependencies: ["BeamModel", "BeamCore", "Planner", "Engine", "Worker", "JobService", logging, metrics] + grpc
+            dependencies: ["BeamModel", "BeamCore", "Planner", "Engine", "Worker", "JobService", logging, metrics] + grpc,
+            // The Spark driver program spark-submit runs (Python with pyspark).
+            resources: [.copy("Spark/beam_spark_driver.py")]
         ),
         // The beam-job-server executable: flags, logging, lifecycle, wiring.
         .executableTarget(

@@ -7,7 +7,7 @@ struct BeamJobServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "beam-job-server",
         abstract: "A portable Apache Beam runner: submit pipelines with --runner=PortableRunner --job_endpoint=HOST:PORT.",
-        subcommands: [ServeCommand.self, JobsCommand.self],
+        subcommands: [ServeCommand.self, JobsCommand.self, SparkStageCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -64,6 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
             help: "Folder for the job history (default: $XDG_DATA_HOME/beam-job-server or ~/.local/share/beam-job-server; '' keeps nothing).")
     var stateDir: String = ServerPaths.defaultStateFolder.path
 
+    @OptionGroup(title: "Spark backend")
+    var spark: SparkOptions
+
     @OptionGroup(title: "DOCKER environments")
     var containers: ContainerOptions
 
@@ -151,11 +154,13 @@ struct ServeCommand: AsyncParsableCommand {
         let engine = containers.engine()
         let pool = WorkerPool(host: workerHost, artifacts: store, launchers: containers.launchers(engine: engine),
                               instructionTimeout: .seconds(instructionTimeout), logger: logger)
-        let settings = ExecutionSettings(
+        var settings = ExecutionSettings(
             host: workerHost, artifacts: store, workerStartTimeout: .seconds(workerStartTimeout), bundleRetries: BundleRetryPolicy(maxAttempts: maxBundleAttempts), workerBudget: WorkerBudget(maxWorkers: maxWorkers),
             bundleSizing: BundleSizing(maxElements: bundleMaxElements, maxBytes: bundleMaxBytes),
             workerPool: pool, environmentCache: .milliseconds(max(0, environmentCacheMillis)),
             dockerFallback: containers.fallback(engine: engine), logger: logger)
+        settings.spark = try spark.settings()
+        if let master = settings.spark?.master { logger.info("bounded jobs run on Spark (\(master))") }
         let executor = PipelineExecutor(settings: settings, logger: logger)
         let runner = JobRunner(executor: executor, maxConcurrentJobs: maxConcurrentJobs, logger: logger)
         restored.startOver.forEach(runner.launch)

@@ -20,6 +20,8 @@ public struct ExecutionSettings: Sendable {
     public var environmentCache: Duration
     /// `--docker-fallback process`: Beam's Python SDK images as local PROCESS harnesses when no container engine runs.
     public var dockerFallback: DockerFallback?
+    /// `--spark-master`: where bounded jobs run, unless they ask for the local engine.
+    public var spark: SparkSettings?
 
     public init(host: String = "127.0.0.1", artifacts: ArtifactStore,
                 workerStartTimeout: Duration = .seconds(120), bundleRetries: BundleRetryPolicy = BundleRetryPolicy(),

@@ -18,12 +18,15 @@ struct JobRun {
     let plan: ExecutionPlan
     let settings: ExecutionSettings
     let logger: Logger
+    /// Set when this run is one segment of a job that runs elsewhere (a Spark task).
+    var boundary: PlanBoundary?
 
     private let metrics = MetricsAggregator()
     private let userState = UserStateStore()
 
-    init(job: Job, plan: ExecutionPlan, settings: ExecutionSettings, logger: Logger) {
+    init(job: Job, plan: ExecutionPlan, settings: ExecutionSettings, logger: Logger, boundary: PlanBoundary? = nil) {
         self.job = job
+        self.boundary = boundary
         self.plan = plan
         self.settings = settings
         var logger = logger
@@ -105,7 +108,7 @@ struct JobRun {
                                       slots: slots,
                                       autoscaling: workerCount.autoscaling && maximum > 1
                                           ? AutoscalingPolicy(maximum: maximum, keepWarm: keepWarm) : nil,
-                                      sizing: settings.bundleSizing, logger: logger)
+                                      sizing: settings.bundleSizing, boundary: boundary, logger: logger)
         // Running bundles report progress while the scheduler waits for them.
         let poller = Task { await progress.run(every: Self.progressInterval) }
         let reporter = Task { await JobStatusReporter(job: job, workers: workers).run() }

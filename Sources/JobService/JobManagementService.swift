@@ -112,7 +112,14 @@ public struct JobManagementService: JobServiceAPI.SimpleServiceProtocol {
     }
 
     public func describePipelineOptions(request: DescribePipelineOptionsRequest, context: ServerContext) async throws -> DescribePipelineOptionsResponse {
-        // No runner-specific options yet; the SDK's own options pass through untouched.
-        DescribePipelineOptionsResponse()
+        // The runner's own options, so SDKs accept them on their command lines.
+        .with {
+            $0.options = [.with {
+                $0.name = "beam_engine"
+                $0.type = .string
+                $0.description_p = "Where beam-job-server runs this job: spark (a bounded job, when the server has --spark-master) or local."
+                $0.group = "beam-job-server"
+            }]
+        }
     }
 }

@@ -14,6 +14,7 @@ extension Scheduler {
     /// timestamp no element of the chunk is earlier than (unless late).
     func deliver(_ chunk: [UInt8], to pcollection: String, hold: Int64) throws {
         guard !chunk.isEmpty else { return }
+        if let boundary, boundary.outputs.contains(pcollection) { try boundary.emit(pcollection, chunk) }
         sideInputs[pcollection]?.append(chunk)
         for index in mainConsumers[pcollection] ?? [] {
             let node = nodes[index]

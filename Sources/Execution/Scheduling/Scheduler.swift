@@ -53,6 +53,8 @@ final class Scheduler {
     var lastStatusPublished: Int64 = 0
     let logger: Logger
     let sizing: BundleSizing
+    /// Set when the plan is one part of a job (a Spark task's segment).
+    let boundary: PlanBoundary?
 
     /// One plan step with its watermarks.
     final class Node {
@@ -76,8 +78,10 @@ final class Scheduler {
     }
 
     init(plan: ExecutionPlan, streaming: Bool, bundles: StageBundleRunner, userState: UserStateStore,
-         slots: [String: Int], autoscaling: AutoscalingPolicy? = nil, sizing: BundleSizing, logger: Logger) throws {
+         slots: [String: Int], autoscaling: AutoscalingPolicy? = nil, sizing: BundleSizing,
+         boundary: PlanBoundary? = nil, logger: Logger) throws {
         self.plan = plan
+        self.boundary = boundary
         self.logger = logger
         self.slots = slots
         self.autoscaling = autoscaling.map { AutoscalingState(policy: $0) }
@@ -174,6 +178,9 @@ final class Scheduler {
                 try deliver(ImpulseElement.encoded(), to: output, hold: BeamTime.minTimestamp)
                 node.outputWatermark = BeamTime.maxTimestamp
             }
+        }
+        for (pcollection, elements) in boundary?.inputs ?? [String: [UInt8]]() {
+            try deliver(elements, to: pcollection, hold: BeamTime.minTimestamp)
         }
         try await withThrowingTaskGroup(of: Completion.self) { group in
             while true {

@@ -1,0 +1,146 @@
+import BeamCore
+import BeamModel
+import Foundation
+import JobService
+import Logging
+import Planner
+import SwiftProtobuf
+
+/// One Spark task's work (`beam-job-server spark-stage`): plans the job's
+/// pipeline as the job server did, takes its segment's steps, reads the
+/// partition (and the side inputs) from stdin, runs the steps with our own
+/// scheduler against one local SDK harness, and writes the segment's output
+/// PCollections as records to stdout, then the task's metrics. Retrying is
+/// Spark's: a failed bundle fails the task (exit status 1, the reason on stderr).
+public struct SparkStageExecutor {
+    /// A serialized PrepareJobRequest: the pipeline and its options.
+    let request: Org_Apache_Beam_Model_JobManagement_V1_PrepareJobRequest
+    let segmentID: Int
+    /// Staged artifact path on the job server -> where Spark put its copy here.
+    let artifactPaths: [String: String]
+    let logger: Logger
+
+    public init(requestFile: URL, segmentID: Int, artifactMapFile: URL?, logger: Logger) throws {
+        request = try .init(serializedBytes: Data(contentsOf: requestFile))
+        self.segmentID = segmentID
+        if let artifactMapFile {
+            artifactPaths = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: artifactMapFile))
+        } else {
+            artifactPaths = [:]
+        }
+        self.logger = logger
+    }
+
+    public func run(input: FileHandle = .standardInput, output: FileHandle = .standardOutput) async throws {
+        let pipeline = try localArtifacts(request.pipeline)
+        let plan = try PipelinePlanner.plan(pipeline)
+        let segments = try SparkSegments(plan)
+        guard segments.segments.indices.contains(segmentID) else {
+            throw ExecutionError("spark-stage: the pipeline has \(segments.segments.count) segments, not \(segmentID + 1)")
+        }
+        let segment = segments.segments[segmentID]
+        var options = request.pipelineOptions
+        if case .listValue(let sent)? = options.fields.removeValue(forKey: SparkSegments.fingerprintsOption)?.kind {
+            let expected = sent.values.map { if case .stringValue(let text)? = $0.kind { text } else { "" } }
+            guard expected == segments.fingerprints(of: plan) else {
+                throw ExecutionError("spark-stage: this executor cuts the plan differently from the job server (different beam-job-server builds?); segment \(segmentID) should be \(expected.indices.contains(segmentID) ? expected[segmentID] : "missing")")
+            }
+        }
+        var reader = SparkTaskInput(input)
+        let inputs = try reader.readAll()
+        let out = SparkTaskOutput(output)
+        let keys = try BoundaryKeys(plan: plan, keyed: segments.keyed.intersection(segment.outputs))
+        let boundary = PlanBoundary(inputs: inputs, outputs: Set(segment.outputs)) { pcollection, chunk in
+            try keys.records(of: pcollection, chunk: chunk) { key, value in
+                try out.record(tag: pcollection, key: key, value: value)
+            }
+        }
+        let job = Job(id: "spark-task", name: request.jobName, stagingToken: "", pipeline: pipeline, options: options)
+        let artifacts = try artifactStore()
+        let settings = ExecutionSettings(artifacts: artifacts, bundleRetries: BundleRetryPolicy(maxAttempts: 1),
+                                         workerBudget: WorkerBudget(maxWorkers: 1), environmentCache: .zero, logger: logger)
+        let run = JobRun(job: job, plan: plan.part(segment.steps), settings: settings, logger: logger, boundary: boundary)
+        do {
+            try await run.run()
+        } catch {
+            await settings.workerPool.shutdown()
+            throw error
+        }
+        await settings.workerPool.shutdown()
+        for message in job.messages where message.importance.rawValue >= JobMessage.MessageImportance.jobMessageWarning.rawValue {
+            try out.message(message.messageText, importance: UInt8(clamping: message.importance.rawValue))
+        }
+        try out.metrics(try job.metrics.serializedData())
+        try out.end()
+    }
+
+    /// The pipeline with its staged files at the paths Spark gave them here.
+    private func localArtifacts(_ pipeline: Pipeline) throws -> Pipeline {
+        var pipeline = pipeline
+        for (id, var environment) in pipeline.components.environments {
+            environment.dependencies = try environment.dependencies.map { artifact in
+                guard artifact.typeUrn == ArtifactURNs.fileType,
+                      var payload = try? ArtifactFilePayload(serializedBytes: artifact.typePayload) else { return artifact }
+                guard let local = artifactPaths[payload.path] else {
+                    throw ExecutionError("spark-stage: staged file \(payload.path) was not shipped to this executor")
+                }
+                var artifact = artifact
+                payload.path = local
+                artifact.typePayload = try payload.serializedData()
+                return artifact
+            }
+            pipeline.components.environments[id] = environment
+        }
+        return pipeline
+    }
+
+    /// Serves the shipped files (they share Spark's files folder), or nothing.
+    private func artifactStore() throws -> ArtifactStore {
+        guard let first = artifactPaths.values.first else { return try ArtifactStore.temporary() }
+        return try ArtifactStore(root: URL(fileURLWithPath: first).deletingLastPathComponent())
+    }
+}
+
+extension ExecutionPlan {
+    /// The plan of some of its steps, for the environments those use.
+    func part(_ indices: [Int]) -> ExecutionPlan {
+        var part = self
+        part.steps = indices.map { steps[$0] }
+        let used = Set(part.registeredStages.map(\.environmentID))
+        part.environments = environments.filter { used.contains($0.key) }
+        return part
+    }
+}
+
+/// Cuts committed chunks of boundary PCollections into Spark records: one
+/// per element, with its encoded key, for PCollections a shuffle reads;
+/// the whole chunk as one record otherwise.
+struct BoundaryKeys: Sendable {
+    private let coders: [String: (windowed: CoderSpec, key: CoderSpec)]
+
+    init(plan: ExecutionPlan, keyed: Set<String>) throws {
+        var coders: [String: (CoderSpec, CoderSpec)] = [:]
+        for id in keyed {
+            guard let pcollection = plan.pcollections[id], case .kv(let key, _) = pcollection.element else {
+                throw ExecutionError("spark-stage: shuffled PCollection '\(id)' is not a KV")
+            }
+            coders[id] = (.windowedValue(element: pcollection.element, window: pcollection.window), key)
+        }
+        self.coders = coders
+    }
+
+    func records(of pcollection: String, chunk: [UInt8],
+                 _ emit: (ArraySlice<UInt8>, ArraySlice<UInt8>) throws -> Void) throws {
+        guard let (windowed, keyCoder) = coders[pcollection] else {
+            try emit([], chunk[...])
+            return
+        }
+        var reader = ByteReader(chunk)
+        while !reader.isAtEnd {
+            let element = try windowed.readEncoded(&reader)
+            var inner = ByteReader(element)
+            try windowed.skipWindowedValueHeader(&inner)
+            try emit(try keyCoder.readEncoded(&inner), element)
+        }
+    }
+}

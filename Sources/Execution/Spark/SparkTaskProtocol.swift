@@ -1,0 +1,97 @@
+import Foundation
+import Synchronization
+
+/// The frames a Spark task and its stage executor exchange on the
+/// executor's stdin and stdout (see `beam_spark_driver.py`, the other end):
+/// a type byte, then big-endian u32 lengths before every byte string.
+///
+/// In: `1 tag value` records (side inputs first, then the partition), `0` at the end.
+/// Out: `1 tag key value` records, `2 metrics` (a serialized MetricResults),
+/// `3 importance text` job messages, `0` at the end of a successful run.
+enum SparkTaskFrame {
+    static let end: UInt8 = 0
+    static let record: UInt8 = 1
+    static let metrics: UInt8 = 2
+    static let message: UInt8 = 3
+}
+
+/// Reads the task's input frames from a file descriptor, buffered.
+struct SparkTaskInput {
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var position = 0
+
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    /// Every record up to the end frame, values concatenated per tag.
+    mutating func readAll() throws -> [String: [UInt8]] {
+        var byTag: [String: [UInt8]] = [:]
+        while true {
+            let type = try bytes(1).first!
+            if type == SparkTaskFrame.end { return byTag }
+            guard type == SparkTaskFrame.record else {
+                throw ExecutionError("spark-stage: unknown input frame type \(type)")
+            }
+            let tag = String(decoding: try bytes(Int(try length())), as: UTF8.self)
+            byTag[tag, default: []].append(contentsOf: try bytes(Int(try length())))
+        }
+    }
+
+    private mutating func length() throws -> UInt32 {
+        try bytes(4).reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    private mutating func bytes(_ count: Int) throws -> ArraySlice<UInt8> {
+        while buffer.count - position < count {
+            let more = try handle.read(upToCount: max(1 << 16, count)) ?? Data()
+            guard !more.isEmpty else {
+                throw ExecutionError("spark-stage: input ended without its end frame")
+            }
+            buffer.removeFirst(position)
+            position = 0
+            buffer.append(contentsOf: more)
+        }
+        defer { position += count }
+        return buffer[position..<position + count]
+    }
+}
+
+/// Writes output frames to a file descriptor; one writer per process.
+final class SparkTaskOutput: Sendable {
+    private let handle: FileHandle
+    private let lock = Mutex(())
+
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    func record(tag: String, key: ArraySlice<UInt8>, value: ArraySlice<UInt8>) throws {
+        var frame = [SparkTaskFrame.record]
+        Self.append(Array(tag.utf8)[...], to: &frame)
+        Self.append(key, to: &frame)
+        Self.append(value, to: &frame)
+        try write(frame)
+    }
+
+    func metrics(_ bytes: Data) throws {
+        var frame = [SparkTaskFrame.metrics]
+        Self.append([UInt8](bytes)[...], to: &frame)
+        try write(frame)
+    }
+
+    func message(_ text: String, importance: UInt8) throws {
+        var frame = [SparkTaskFrame.message, importance]
+        Self.append(Array(text.utf8)[...], to: &frame)
+        try write(frame)
+    }
+
+    func end() throws { try write([SparkTaskFrame.end]) }
+
+    private func write(_ frame: [UInt8]) throws {
+        try lock.withLock { _ in try handle.write(contentsOf: frame) }
+    }
+
+    private static func append(_ bytes: ArraySlice<UInt8>, to frame: inout [UInt8]) {
+        let count = UInt32(bytes.count)
+        frame += [UInt8(count >> 24), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)]
+        frame += bytes
+    }
+}
