@@ -12,6 +12,7 @@
 #   6. steps 4 and 5 again with two SDK workers per job, pinned (no autoscaling).
 # Debian packages it needs and lacks are installed with apt-get first: SQLite's
 # headers (the job store), Chromium with chromedriver (the web UI's browser test),
+# Java 17 (Spark, from pyspark in the venv, for the Spark backend's tests),
 # podman, runc and debootstrap (the DOCKER environment tests; Scripts/setup-podman.sh).
 # Steps 3-6 all run even when one fails; the script fails if any did.
 set -euo pipefail
@@ -23,6 +24,7 @@ need=()
 [[ -f /usr/include/sqlite3.h ]] || need+=(libsqlite3-dev)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
+command -v java >/dev/null || need+=(openjdk-17-jre-headless)  # Spark, for the Spark backend's tests
 if (( ${#need[@]} )); then
   SUDO=""; [[ "$(id -u)" == 0 ]] || SUDO="sudo"
   $SUDO apt-get install -y -q "${need[@]}" || { $SUDO apt-get update -q && $SUDO apt-get install -y -q "${need[@]}"; } \

@@ -3,21 +3,19 @@ import Execution
 import Foundation
 import Logging
 
-/// `beam-job-server spark-stage`: what a Spark task runs for its partition
-/// (started by beam_spark_driver.py, never by people): one segment of a
-/// job's plan, records in on stdin, records out on stdout, logs on stderr.
+/// `beam-job-server spark-stage`: what Spark tasks run their partitions
+/// through (started by beam_spark_driver.py, never by people): segments of
+/// a job's plan, a task at a time, records in on stdin, records out on
+/// stdout, logs on stderr.
 struct SparkStageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spark-stage",
-        abstract: "Runs one segment of a job for a Spark task (used by the Spark driver).",
+        abstract: "Runs segments of a job for Spark tasks (used by the Spark driver).",
         shouldDisplay: false
     )
 
     @Option(help: "The serialized PrepareJobRequest of the job.")
     var pipeline: String
-
-    @Option(help: "The segment of the plan to run.")
-    var segment: Int
 
     @Option(name: .customLong("artifact-map"), help: "JSON: staged file path on the job server -> its local copy.")
     var artifactMap: String?
@@ -34,8 +32,7 @@ struct SparkStageCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "beam-job-server.spark-stage")
         do {
-            let executor = try SparkStageExecutor(requestFile: URL(fileURLWithPath: pipeline), segmentID: segment,
-                                                  artifactMapFile: artifactMap.map { URL(fileURLWithPath: $0) }, logger: logger)
+            let executor = try SparkStageExecutor(requestFile: URL(fileURLWithPath: pipeline), artifactMapFile: artifactMap.map { URL(fileURLWithPath: $0) }, logger: logger)
             try await executor.run()
         } catch {
             FileHandle.standardError.write(Data("spark-stage failed: \(error)\n".utf8))

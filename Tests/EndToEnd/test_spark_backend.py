@@ -143,7 +143,7 @@ def test_cancel_stops_the_spark_job_and_leaves_no_process(job_server_with):
         "the job never ran on Spark"
     time.sleep(3)
     result.cancel()
-    assert result.wait_until_finish(duration=60_000) == PipelineState.CANCELLED
+    assert wait_for(lambda: result.state == PipelineState.CANCELLED, 60), result.state
     assert wait_for(lambda: not (set(spark_processes()) - before), 30), \
         f"left behind: {sorted(set(spark_processes()) - before)}"
 

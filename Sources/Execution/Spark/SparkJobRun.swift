@@ -4,6 +4,7 @@ import Foundation
 import JobService
 import Logging
 import Planner
+import Synchronization
 
 /// Runs one bounded job on Spark: cuts the plan into segments, writes the
 /// driver's plan and the pipeline to a job folder, runs `spark-submit` of
@@ -12,7 +13,7 @@ import Planner
 /// successful task's metrics (committed and attempted kept apart), DONE or
 /// the error. Cancelling the job stops the driver, which cancels its Spark
 /// jobs; the process group is killed after a grace period.
-struct SparkJobRun {
+final class SparkJobRun: Sendable {
     let job: Job
     let plan: ExecutionPlan
     let spark: SparkSettings
@@ -20,6 +21,7 @@ struct SparkJobRun {
 
     private let committed = MetricsAggregator()
     private let attempted = MetricsAggregator()
+    private let applicationID = Mutex<String?>(nil)
 
     init(job: Job, plan: ExecutionPlan, spark: SparkSettings, logger: Logger) {
         self.job = job
@@ -60,6 +62,7 @@ struct SparkJobRun {
         } onCancel: {
             Task { await submission.stop() }
         }
+        defer { removeLocalClusterFolder() }
         if Task.isCancelled {
             await submission.stop()
             return
@@ -86,6 +89,7 @@ struct SparkJobRun {
         }
         switch kind {
         case "started":
+            applicationID.withLock { $0 = event["appId"] as? String }
             job.transition(to: .running)
             let ui = (event["uiUrl"] as? String).map { ", UI \($0)" } ?? ""
             job.post("Spark application \(event["appId"] as? String ?? "?") started\(ui)")
@@ -116,6 +120,14 @@ struct SparkJobRun {
             break
         }
         return nil
+    }
+
+    /// local-cluster workers keep each application's folder under SPARK_HOME/work (and never
+    /// clean it): remove this job's once it has ended.
+    private func removeLocalClusterFolder() {
+        guard spark.master.hasPrefix("local-cluster"), let id = applicationID.withLock({ $0 }), !id.isEmpty else { return }
+        let home = URL(fileURLWithPath: spark.sparkSubmit).resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent()
+        try? FileManager.default.removeItem(at: home.appendingPathComponent("work").appendingPathComponent(id))
     }
 
     /// The plan the driver follows (see beam_spark_driver.py) and the files it reads.

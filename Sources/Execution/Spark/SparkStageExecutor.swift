@@ -6,23 +6,24 @@ import Logging
 import Planner
 import SwiftProtobuf
 
-/// One Spark task's work (`beam-job-server spark-stage`): plans the job's
-/// pipeline as the job server did, takes its segment's steps, reads the
-/// partition (and the side inputs) from stdin, runs the steps with our own
-/// scheduler against one local SDK harness, and writes the segment's output
-/// PCollections as records to stdout, then the task's metrics. Retrying is
-/// Spark's: a failed bundle fails the task (exit status 1, the reason on stderr).
+/// The Spark tasks of one job on one executor (`beam-job-server
+/// spark-stage`, kept by a Spark Python worker for the tasks it runs):
+/// plans the job's pipeline as the job server did, then for each task takes
+/// its segment's steps, reads the partition (and the side inputs) from
+/// stdin, runs the steps with our own scheduler against a local SDK harness
+/// (kept warm between tasks), and writes the segment's output PCollections
+/// as records to stdout, then the task's messages and metrics. Retrying is
+/// Spark's: a failed bundle ends the process (status 1, the reason on stderr)
+/// and fails its task.
 public struct SparkStageExecutor {
     /// A serialized PrepareJobRequest: the pipeline and its options.
     let request: Org_Apache_Beam_Model_JobManagement_V1_PrepareJobRequest
-    let segmentID: Int
     /// Staged artifact path on the job server -> where Spark put its copy here.
     let artifactPaths: [String: String]
     let logger: Logger
 
-    public init(requestFile: URL, segmentID: Int, artifactMapFile: URL?, logger: Logger) throws {
+    public init(requestFile: URL, artifactMapFile: URL?, logger: Logger) throws {
         request = try .init(serializedBytes: Data(contentsOf: requestFile))
-        self.segmentID = segmentID
         if let artifactMapFile {
             artifactPaths = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: artifactMapFile))
         } else {
@@ -35,38 +36,48 @@ public struct SparkStageExecutor {
         let pipeline = try localArtifacts(request.pipeline)
         let plan = try PipelinePlanner.plan(pipeline)
         let segments = try SparkSegments(plan)
-        guard segments.segments.indices.contains(segmentID) else {
-            throw ExecutionError("spark-stage: the pipeline has \(segments.segments.count) segments, not \(segmentID + 1)")
-        }
-        let segment = segments.segments[segmentID]
         var options = request.pipelineOptions
         if case .listValue(let sent)? = options.fields.removeValue(forKey: SparkSegments.fingerprintsOption)?.kind {
             let expected = sent.values.map { if case .stringValue(let text)? = $0.kind { text } else { "" } }
             guard expected == segments.fingerprints(of: plan) else {
-                throw ExecutionError("spark-stage: this executor cuts the plan differently from the job server (different beam-job-server builds?); segment \(segmentID) should be \(expected.indices.contains(segmentID) ? expected[segmentID] : "missing")")
+                throw ExecutionError("spark-stage: this executor cuts the plan differently from the job server (different beam-job-server builds?)")
             }
         }
+        // Harnesses stay warm between the tasks this process serves.
+        let settings = ExecutionSettings(artifacts: try artifactStore(), bundleRetries: BundleRetryPolicy(maxAttempts: 1),
+                                         workerBudget: WorkerBudget(maxWorkers: 1), environmentCache: Self.warmFor, logger: logger)
         var reader = SparkTaskInput(input)
-        let inputs = try reader.readAll()
         let out = SparkTaskOutput(output)
-        let keys = try BoundaryKeys(plan: plan, keyed: segments.keyed.intersection(segment.outputs))
-        let boundary = PlanBoundary(inputs: inputs, outputs: Set(segment.outputs)) { pcollection, chunk in
-            try keys.records(of: pcollection, chunk: chunk) { key, value in
-                try out.record(tag: pcollection, key: key, value: value)
-            }
-        }
-        let job = Job(id: "spark-task", name: request.jobName, stagingToken: "", pipeline: pipeline, options: options)
-        let artifacts = try artifactStore()
-        let settings = ExecutionSettings(artifacts: artifacts, bundleRetries: BundleRetryPolicy(maxAttempts: 1),
-                                         workerBudget: WorkerBudget(maxWorkers: 1), environmentCache: .zero, logger: logger)
-        let run = JobRun(job: job, plan: plan.part(segment.steps), settings: settings, logger: logger, boundary: boundary)
         do {
-            try await run.run()
+            var served = 0
+            while let segmentID = try reader.nextTask() {
+                guard segments.segments.indices.contains(segmentID) else {
+                    throw ExecutionError("spark-stage: the pipeline has \(segments.segments.count) segments, not \(segmentID + 1)")
+                }
+                served += 1
+                let job = Job(id: "spark-task-\(served)", name: request.jobName, stagingToken: "", pipeline: pipeline, options: options)
+                try await runTask(segments.segments[segmentID], of: plan, keyed: segments.keyed, inputs: try reader.readRecords(),
+                                  job: job, settings: settings, out: out)
+            }
         } catch {
             await settings.workerPool.shutdown()
             throw error
         }
         await settings.workerPool.shutdown()
+    }
+
+    /// How long a harness waits for this process's next task.
+    static let warmFor: Duration = .seconds(600)
+
+    private func runTask(_ segment: SparkSegments.Segment, of plan: ExecutionPlan, keyed: Set<String>,
+                         inputs: [String: [UInt8]], job: Job, settings: ExecutionSettings, out: SparkTaskOutput) async throws {
+        let keys = try BoundaryKeys(plan: plan, keyed: keyed.intersection(segment.outputs))
+        let boundary = PlanBoundary(inputs: inputs, outputs: Set(segment.outputs)) { pcollection, chunk in
+            try keys.records(of: pcollection, chunk: chunk) { key, value in
+                try out.record(tag: pcollection, key: key, value: value)
+            }
+        }
+        try await JobRun(job: job, plan: plan.part(segment.steps), settings: settings, logger: logger, boundary: boundary).run()
         for message in job.messages where message.importance.rawValue >= JobMessage.MessageImportance.jobMessageWarning.rawValue {
             try out.message(message.messageText, importance: UInt8(clamping: message.importance.rawValue))
         }

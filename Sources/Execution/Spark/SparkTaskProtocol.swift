@@ -5,7 +5,9 @@ import Synchronization
 /// executor's stdin and stdout (see `beam_spark_driver.py`, the other end):
 /// a type byte, then big-endian u32 lengths before every byte string.
 ///
-/// In: `1 tag value` records (side inputs first, then the partition), `0` at the end.
+/// In, per task: `4 segment` (a u32), `1 tag value` records (side inputs
+/// first, then the partition), `0` at the end; the executor serves tasks
+/// until its stdin closes.
 /// Out: `1 tag key value` records, `2 metrics` (a serialized MetricResults),
 /// `3 importance text` job messages, `0` at the end of a successful run.
 enum SparkTaskFrame {
@@ -13,6 +15,7 @@ enum SparkTaskFrame {
     static let record: UInt8 = 1
     static let metrics: UInt8 = 2
     static let message: UInt8 = 3
+    static let task: UInt8 = 4
 }
 
 /// Reads the task's input frames from a file descriptor, buffered.
@@ -23,8 +26,18 @@ struct SparkTaskInput {
 
     init(_ handle: FileHandle) { self.handle = handle }
 
-    /// Every record up to the end frame, values concatenated per tag.
-    mutating func readAll() throws -> [String: [UInt8]] {
+    /// The segment of the next task; nil when the input has ended.
+    mutating func nextTask() throws -> Int? {
+        guard try hasMore() else { return nil }
+        let type = try bytes(1).first!
+        guard type == SparkTaskFrame.task else {
+            throw ExecutionError("spark-stage: expected a task frame, got type \(type)")
+        }
+        return Int(try length())
+    }
+
+    /// Every record of the task up to its end frame, values concatenated per tag.
+    mutating func readRecords() throws -> [String: [UInt8]] {
         var byTag: [String: [UInt8]] = [:]
         while true {
             let type = try bytes(1).first!
@@ -37,13 +50,21 @@ struct SparkTaskInput {
         }
     }
 
+    private mutating func hasMore() throws -> Bool {
+        if position < buffer.count { return true }
+        let more = handle.availableData
+        buffer = [UInt8](more)
+        position = 0
+        return !buffer.isEmpty
+    }
+
     private mutating func length() throws -> UInt32 {
         try bytes(4).reduce(0) { $0 << 8 | UInt32($1) }
     }
 
     private mutating func bytes(_ count: Int) throws -> ArraySlice<UInt8> {
         while buffer.count - position < count {
-            let more = try handle.read(upToCount: max(1 << 16, count)) ?? Data()
+            let more = handle.availableData  // what the pipe has now: the task never closes it
             guard !more.isEmpty else {
                 throw ExecutionError("spark-stage: input ended without its end frame")
             }

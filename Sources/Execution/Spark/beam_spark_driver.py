@@ -60,82 +60,115 @@ def local_files(plan):
     """The executor program and the shipped artifacts, where Spark put them on this machine."""
     executor = list(plan["executor"])
     if plan["shipFiles"]:
-        executor[0] = SparkFiles.get(os.path.basename(executor[0]))
+        executor[0] = os.path.abspath(SparkFiles.get(os.path.basename(executor[0])))
         os.chmod(executor[0], 0o755)
-    artifacts = {path: SparkFiles.get(name) for path, name in plan["artifacts"].items()}
+    artifacts = {path: os.path.abspath(SparkFiles.get(name)) for path, name in plan["artifacts"].items()}
     return executor, artifacts
 
 
+class StageExecutor:
+    """A `beam-job-server spark-stage` process serving one job's tasks on this Python worker
+    (Spark reuses Python workers, so its SDK harness stays warm from task to task)."""
+
+    @staticmethod
+    def running():
+        # Tasks get this class pickled by value (the driver is __main__), so a class attribute
+        # would start empty in every task: keep the processes on a module the worker keeps.
+        return sys.__dict__.setdefault("_beam_job_server_stage_executors", {})
+
+    @classmethod
+    def for_job(cls, plan, pipeline):
+        executor = cls.running().get(plan["job"])
+        if executor is None or executor.process.poll() is not None:
+            executor = cls.running()[plan["job"]] = cls(plan, pipeline)
+        return executor
+
+    def __init__(self, plan, pipeline):
+        self.folder = tempfile.mkdtemp(prefix="beam-spark-stage-", dir=os.path.abspath(SparkFiles.getRootDirectory()))
+        command, artifacts = local_files(plan)
+        request = os.path.join(self.folder, "pipeline.pb")
+        with open(request, "wb") as f:
+            f.write(pipeline.value)
+        artifact_map = os.path.join(self.folder, "artifacts.json")
+        with open(artifact_map, "w") as f:
+            json.dump(artifacts, f)
+        self.stderr = open(os.path.join(self.folder, "stderr"), "w+b")
+        self.process = subprocess.Popen(command + ["--pipeline", request, "--artifact-map", artifact_map],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, cwd=self.folder)
+        self.job = plan["job"]
+
+    def run(self, segment, side_records, records):
+        """Streams one task through the process; yields its output records."""
+        failure = []
+
+        def feed():
+            try:
+                self.process.stdin.write(b"\x04" + struct.pack(">I", segment))
+                for tag, value in side_records:
+                    self.process.stdin.write(frame(tag, value))
+                for record in records:
+                    if record is not None:
+                        self.process.stdin.write(frame(*record))
+                self.process.stdin.write(b"\x00")
+                self.process.stdin.flush()
+            except BrokenPipeError:
+                pass  # the executor ended; its exit status says why
+            except BaseException as error:  # noqa: BLE001  (reported with the task)
+                failure.append(error)
+                self.process.kill()
+
+        # A writer thread, so a large partition never deadlocks against the executor's output.
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        out = self.process.stdout
+        try:
+            while True:
+                kind = read_exact(out, 1)[0]
+                if kind == 0:
+                    break
+                if kind == 1:
+                    tag = read_bytes(out).decode()
+                    key = read_bytes(out)
+                    yield tag, key, read_bytes(out)
+                elif kind == 2:
+                    yield METRICS, b"", read_bytes(out)
+                elif kind == 3:
+                    importance = read_exact(out, 1)
+                    yield MESSAGE, importance, read_bytes(out)
+                else:
+                    raise RuntimeError(f"spark-stage wrote an unknown frame type {kind}")
+        except EOFError:
+            self.fail(segment, "ended without finishing the task")
+        except BaseException:
+            self.stop()
+            raise
+        writer.join()
+        if failure:
+            self.stop()
+            raise failure[0]
+
+    def fail(self, segment, what):
+        status = self.process.wait()
+        self.stderr.seek(0, os.SEEK_END)
+        self.stderr.seek(max(0, self.stderr.tell() - STDERR_TAIL))
+        tail = self.stderr.read().decode(errors="replace")
+        self.stop()
+        raise RuntimeError(f"beam-job-server spark-stage (segment {segment}) {what} (exit status {status}):\n{tail}")
+
+    def stop(self):
+        self.running().pop(self.job, None)
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def run_task(plan, segment, pipeline, side_records):
-    """The mapPartitions function of a segment: pipes the partition through a stage executor."""
+    """The mapPartitions function of a segment: pipes the partition through the job's stage executor."""
 
     def task(records):
-        folder = tempfile.mkdtemp(prefix="beam-spark-task-")
-        try:
-            executor, artifacts = local_files(plan)
-            request = os.path.join(folder, "pipeline.pb")
-            with open(request, "wb") as f:
-                f.write(pipeline.value)
-            artifact_map = os.path.join(folder, "artifacts.json")
-            with open(artifact_map, "w") as f:
-                json.dump(artifacts, f)
-            stderr = open(os.path.join(folder, "stderr"), "w+b")
-            process = subprocess.Popen(
-                executor + ["--pipeline", request, "--segment", str(segment["id"]), "--artifact-map", artifact_map],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, cwd=folder)
-            # A writer thread, so a large partition never deadlocks against the executor's output.
-            failure = []
-
-            def feed():
-                try:
-                    for tag, value in side_records.value:
-                        process.stdin.write(frame(tag, value))
-                    for record in records:
-                        if record is not None:
-                            process.stdin.write(frame(*record))
-                    process.stdin.write(b"\x00")
-                    process.stdin.close()
-                except BrokenPipeError:
-                    pass  # the executor ended early; its exit status says why
-                except BaseException as error:  # noqa: BLE001  (reported with the task)
-                    failure.append(error)
-                    process.kill()
-
-            writer = threading.Thread(target=feed, daemon=True)
-            writer.start()
-            ended = False
-            out = process.stdout
-            try:
-                while True:
-                    kind = read_exact(out, 1)[0]
-                    if kind == 0:
-                        ended = True
-                        break
-                    if kind == 1:
-                        tag = read_bytes(out).decode()
-                        key = read_bytes(out)
-                        yield tag, key, read_bytes(out)
-                    elif kind == 2:
-                        yield METRICS, b"", read_bytes(out)
-                    elif kind == 3:
-                        importance = read_exact(out, 1)
-                        yield MESSAGE, importance, read_bytes(out)
-                    else:
-                        raise RuntimeError(f"spark-stage wrote an unknown frame type {kind}")
-            except EOFError:
-                pass
-            status = process.wait()
-            writer.join()
-            if failure:
-                raise failure[0]
-            if status != 0 or not ended:
-                stderr.seek(0, os.SEEK_END)
-                stderr.seek(max(0, stderr.tell() - STDERR_TAIL))
-                tail = stderr.read().decode(errors="replace")
-                raise RuntimeError(f"beam-job-server spark-stage (segment {segment['id']}) "
-                                   f"{'exited with status ' + str(status) if status else 'ended without its end frame'}:\n{tail}")
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        executor = StageExecutor.for_job(plan, pipeline)
+        yield from executor.run(segment["id"], side_records.value, records)
 
     return task
 
@@ -217,6 +250,17 @@ def run(plan, sc):
         emit(event="summary", **status)
 
 
+def failure_text(text, limit=8192):
+    """The part of a Spark job failure that says what went wrong: from the stage
+    executor's own report when there is one, not Spark's Java stack."""
+    start = text.rfind("RuntimeError: beam-job-server spark-stage")
+    if start >= 0:
+        text = text[start + len("RuntimeError: "):]
+        end = text.find("\n\tat ")
+        text = text[:end] if end >= 0 else text
+    return text[:limit]
+
+
 def main():
     with open(sys.argv[1]) as f:
         plan = json.load(f)
@@ -237,8 +281,7 @@ def main():
     try:
         run(plan, sc)
     except Exception as error:  # noqa: BLE001  (the job's failure, reported to the server)
-        text = str(error)
-        emit(event="failed", error=text[-8192:] if len(text) > 8192 else text)
+        emit(event="failed", error=failure_text(str(error)))
         sc.stop()
         sys.exit(1)
     emit(event="done")
