@@ -5,6 +5,7 @@ pipeline options that point the Beam Python SDK at it."""
 import json
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -77,13 +78,14 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def isolated_binary(binary, folder):
-    """A wrapper script that starts `binary` with no job history and no web UI,
-    for harnesses that start the server themselves with only `--job_port`
-    (Beam's suite): so runs never share ~/.local/share or port 8074."""
+def isolated_binary(binary, folder, extra_args=()):
+    """A wrapper script that starts `binary` with no job history and no web UI
+    (and `extra_args`), for harnesses that start the server themselves with only
+    `--job_port` (Beam's suite): so runs never share ~/.local/share or port 8074."""
     path = os.path.join(folder, "beam-job-server-isolated")
+    extra = " ".join(shlex.quote(arg) for arg in extra_args)
     with open(path, "w") as f:
-        f.write(f'#!/bin/sh\nexec "{binary}" --ephemeral --web-port 0 "$@"\n')
+        f.write(f'#!/bin/sh\nexec "{binary}" --ephemeral --web-port 0 {extra} "$@"\n')
     os.chmod(path, 0o755)
     return path
 

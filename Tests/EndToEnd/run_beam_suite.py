@@ -10,6 +10,7 @@ Exit status: 0 when every test outside the known-failures list passes (or is
 skipped by Beam), 1 otherwise. Prints the counts and what changed."""
 import argparse
 import os
+import shlex
 import sys
 import tempfile
 
@@ -32,16 +33,21 @@ def main():
     parser.add_argument("-k", default=None, help="only tests matching this pytest expression")
     parser.add_argument("--extra-options", default="",
                         help="more pipeline options for every test, e.g. '--sdk_worker_parallelism=2'")
+    parser.add_argument("--server-args", default="",
+                        help="more beam-job-server flags, e.g. '--spark-master local-cluster[2,1,1024]'")
+    parser.add_argument("--known-failures", default=KNOWN_FAILURES)
     args = parser.parse_args()
 
     report = os.path.join(REPO, ".build", "beam-suite-report.xml")
     extras = [f"{os.path.join(HERE, 'beam_suite_extras.py')}::PrismRunnerExtrasTest::{name}" for name in EXTRA_TESTS]
-    binary = isolated_binary(os.path.abspath(args.binary), tempfile.mkdtemp(prefix="beam-suite-"))
-    run_pytest([f"{SUITE}::PrismRunnerTest", *extras], report,
+    binary = isolated_binary(os.path.abspath(args.binary), tempfile.mkdtemp(prefix="beam-suite-"),
+                             shlex.split(args.server_args))
+    finished = run_pytest([f"{SUITE}::PrismRunnerTest", *extras], report,
                f"--prism_bin={binary} --environment_type={args.environment_type} {args.extra_options}".strip(),
                k=args.k)
-    title = "Beam portable suite on beam-job-server" + (f" ({args.extra_options})" if args.extra_options else "")
-    return compare(title, report, KNOWN_FAILURES)
+    settings = " ".join(filter(None, [args.server_args, args.extra_options]))
+    title = "Beam portable suite on beam-job-server" + (f" ({settings})" if settings else "")
+    return compare(title, report, args.known_failures, finished)
 
 
 if __name__ == "__main__":

@@ -45,12 +45,12 @@ def main():
         server = JobServer(args.binary, artifacts_dir, log_level="info")
         try:
             options = shlex.join(portable_options(server.endpoint, args.environment_type) + shlex.split(args.extra_options))
-            run_pytest([f"{SUITE}::{c}" for c in CLASSES], report, options, k=args.k, timeout=args.timeout)
+            finished = run_pytest([f"{SUITE}::{c}" for c in CLASSES], report, options, k=args.k, timeout=args.timeout)
         finally:
             if server.stop() != 0:
                 print("beam-job-server did not shut down cleanly:\n" + "".join(server.log_lines[-30:]))
     title = "Trigger transcripts on beam-job-server" + (f" ({args.extra_options})" if args.extra_options else "")
-    return compare(title, report, KNOWN_FAILURES)
+    return compare(title, report, KNOWN_FAILURES, finished)
 
 
 if __name__ == "__main__":

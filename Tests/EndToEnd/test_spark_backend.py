@@ -5,22 +5,23 @@ results. The work runs in 2 executor processes and crosses a real shuffle;
 a stage executor killed mid-task is retried by Spark with exact output;
 Cancel leaves no process behind; streaming jobs and --beam_engine=local stay
 on the local engine. PROCESS workers (beam-boot) unless said otherwise."""
-import json
+import glob
 import os
 import re
 import signal
 import subprocess
 import time
-import urllib.request
 
 import pytest
 
 import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineState
 
 import pipelines
-from job_server import HERE, REPO, job_ids, messages, portable_options, wait_for
+from job_server import REPO, job_ids, messages, portable_options, wait_for
 
 CLUSTER_SCRIPT = os.path.join(REPO, "Scripts", "spark-cluster.sh")
 LOCAL_CLUSTER = "local-cluster[2,1,1024]"
@@ -97,20 +98,38 @@ class KillStageExecutorOnce(beam.DoFn):
         raise RuntimeError("no spark-stage ancestor found")
 
 
+class CountGroups(beam.DoFn):
+    def __init__(self):
+        self.groups = Metrics.counter("spark_e2e", "groups")
+
+    def process(self, element):
+        self.groups.inc()
+        yield element
+
+
+def grouped(p, fault=None):
+    groups = (p | beam.Create([(i % 5, i) for i in range(200)]) | beam.GroupByKey()
+              | beam.ParDo(CountGroups()))
+    if fault:
+        groups = groups | beam.ParDo(fault)
+    return groups | beam.MapTuple(lambda k, vs: (k, sorted(vs)))
+
+
 def test_a_killed_stage_executor_is_retried_by_spark_and_the_output_is_exact(standalone_master, job_server_with, tmp_path):
     server = spark_server(job_server_with, standalone_master)
     marker = str(tmp_path / "killed-once")
-
-    def build(p, folder):
-        return (p | beam.Create([(i % 5, i) for i in range(200)]) | beam.GroupByKey()
-                | beam.ParDo(KillStageExecutorOnce(marker)) | beam.MapTuple(lambda k, vs: (k, sorted(vs))))
-
-    expected = pipelines.run_and_collect(lambda p, f: (p | beam.Create([(i % 5, i) for i in range(200)])
-                                                       | beam.GroupByKey() | beam.MapTuple(lambda k, vs: (k, sorted(vs)))),
-                                         ["--runner=DirectRunner"], str(tmp_path / "direct"))
-    actual = pipelines.run_and_collect(build, portable_options(server.endpoint, "PROCESS"), str(tmp_path / "spark"))
+    expected = pipelines.run_and_collect(lambda p, f: grouped(p), ["--runner=DirectRunner"], str(tmp_path / "direct"))
+    out = str(tmp_path / "spark" / "result")
+    p = beam.Pipeline(options=PipelineOptions(portable_options(server.endpoint, "PROCESS")))
+    _ = grouped(p, KillStageExecutorOnce(marker)) | beam.Map(repr) | beam.io.WriteToText(out)
+    result = p.run()
+    assert result.wait_until_finish() == PipelineState.DONE
     assert os.path.exists(marker), "the fault never happened"
-    assert actual == expected
+    lines = sorted(line for name in glob.glob(out + "*") for line in open(name).read().splitlines())
+    assert lines == expected
+    counters = result.metrics().query(MetricsFilter().with_name("groups"))["counters"]
+    assert [c.committed for c in counters] == [5], "a retried task's metrics counted twice or lost"
+    assert any("failed task attempt(s) retried" in text for text in job_messages(server))
 
 
 class Slow(beam.DoFn):
