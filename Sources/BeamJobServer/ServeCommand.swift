@@ -125,12 +125,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         MemoryTuning.apply()
-        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        StandardErrorLogging.bootstrap(level: Logger.Level(rawValue: logLevel.lowercased()) ?? .info)
         let logger = Logger(label: "beam-job-server")
 
         let stateFolder = ephemeral || stateDir.isEmpty ? nil : URL(fileURLWithPath: stateDir)
@@ -159,7 +154,7 @@ struct ServeCommand: AsyncParsableCommand {
             bundleSizing: BundleSizing(maxElements: bundleMaxElements, maxBytes: bundleMaxBytes),
             workerPool: pool, environmentCache: .milliseconds(max(0, environmentCacheMillis)),
             dockerFallback: containers.fallback(engine: engine), logger: logger)
-        settings.spark = try spark.settings()
+        settings.spark = try await spark.settings()
         if let master = settings.spark?.master { logger.info("bounded jobs run on Spark (\(master))") }
         let executor = PipelineExecutor(settings: settings, logger: logger)
         let runner = JobRunner(executor: executor, maxConcurrentJobs: maxConcurrentJobs, logger: logger)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Execution
 import Foundation
+import Worker
 
 /// The `serve` flags of the Spark backend: the master bounded jobs go to,
 /// the spark-submit and Python that run the driver, Spark settings.
@@ -33,10 +34,11 @@ struct SparkOptions: ParsableArguments {
     }
 
     /// Nil without --spark-master.
-    func settings() throws -> SparkSettings? {
+    func settings() async throws -> SparkSettings? {
         guard let master else { return nil }
         let python = python ?? ProcessInfo.processInfo.environment["BEAM_PYTHON"] ?? "python3"
-        let submit = try sparkSubmit ?? Self.pysparkSubmit(python: python)
+        let submit: String
+        if let sparkSubmit { submit = sparkSubmit } else { submit = try await Self.pysparkSubmit(python: python) }
         var settings: [String: String] = [:]
         for setting in conf {
             let parts = setting.split(separator: "=", maxSplits: 1)
@@ -48,22 +50,15 @@ struct SparkOptions: ParsableArguments {
     }
 
     /// pyspark's own bin/spark-submit, found by asking `python` where pyspark is.
-    private static func pysparkSubmit(python: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "-c", "import os, pyspark; print(os.path.dirname(pyspark.__file__))"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw ValidationError("--spark-master: cannot run \(python) to find pyspark: \(error.localizedDescription)")
-        }
-        let folder = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        process.waitUntilExit()
-        let submit = folder + "/bin/spark-submit"
-        guard process.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: submit) else {
-            throw ValidationError("--spark-master: \(python) has no pyspark (pip install pyspark), or give --spark-submit")
+    private static func pysparkSubmit(python: String) async throws -> String {
+        let marker = "pyspark-folder="
+        let probe = "import os, pyspark; print('\(marker)' + os.path.dirname(pyspark.__file__))"
+        let outcome = await ShortCommand.run("/usr/bin/env", [python, "-c", probe], timeout: .seconds(60))
+        // Output is stdout and stderr merged: the marked line is the answer.
+        let folder = outcome.output.split(separator: "\n").last { $0.hasPrefix(marker) }?.dropFirst(marker.count)
+        let submit = folder.map { String($0) + "/bin/spark-submit" }
+        guard outcome.succeeded, let submit, FileManager.default.isExecutableFile(atPath: submit) else {
+            throw ValidationError("--spark-master: \(python) has no pyspark (pip install pyspark), or give --spark-submit\n\(outcome.lastLines(3))")
         }
         return submit
     }

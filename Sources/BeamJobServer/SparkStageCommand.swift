@@ -24,12 +24,7 @@ struct SparkStageCommand: AsyncParsableCommand {
     var logLevel: String = "warning"
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .warning
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        StandardErrorLogging.bootstrap(level: Logger.Level(rawValue: logLevel.lowercased()) ?? .warning)
         let logger = Logger(label: "beam-job-server.spark-stage")
         do {
             let executor = try SparkStageExecutor(requestFile: URL(fileURLWithPath: pipeline), artifactMapFile: artifactMap.map { URL(fileURLWithPath: $0) }, logger: logger)

@@ -184,3 +184,12 @@ def test_asking_for_spark_without_a_master_fails_saying_so(job_server_with):
     _ = p | beam.Create([1, 2, 3])
     with pytest.raises(Exception, match="without --spark-master"):
         p.run().wait_until_finish()
+
+
+def test_a_spark_python_without_pyspark_stops_the_server_saying_so():
+    binary = os.environ.get("BEAM_JOB_SERVER_BIN", os.path.join(REPO, ".build", "debug", "beam-job-server"))
+    started = subprocess.run([binary, "serve", "--ephemeral", "--web-port", "0", "--job-port", "0",
+                              "--spark-master", LOCAL_CLUSTER, "--spark-python", "/usr/bin/false"],
+                             capture_output=True, text=True, timeout=120)
+    assert started.returncode != 0
+    assert "/usr/bin/false has no pyspark" in started.stderr

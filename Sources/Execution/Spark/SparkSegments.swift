@@ -35,23 +35,6 @@ struct SparkSegments {
 
     private(set) var segments: [Segment] = []
 
-    /// What each segment holds, in words another process can compare: the
-    /// job server sends these so an executor whose own cut differs fails
-    /// instead of running the wrong steps.
-    func fingerprints(of plan: ExecutionPlan) -> [String] {
-        segments.map { segment in
-            let steps = segment.steps.map { index -> String in
-                switch plan.steps[index] {
-                case .impulse(let output): "impulse:\(output)"
-                case .testStream(let step): "testStream:\(step.transformID)"
-                case .groupByKey(let gbk): "gbk:\(gbk.transformID)"
-                case .flatten(let flatten): "flatten:\(flatten.transformID)"
-                case .stage(let stage): "stage:\(stage.transformNames.joined(separator: ","))"
-                }
-            }
-            return (steps + ["outputs:" + segment.outputs.joined(separator: ",")]).joined(separator: ";")
-        }
-    }
     /// PCollections a shuffle reads: their records carry the element's encoded key.
     private(set) var keyed: Set<String> = []
 
@@ -95,15 +78,11 @@ struct SparkSegments {
 
     /// A new segment starting at `step`, reading `pcollections` from earlier segments.
     private mutating func start(_ input: Input, step: Int, reading pcollections: [String] = [],
-                                from producer: [String: Int]) -> Int {
+                                from producer: [String: Int] = [:]) -> Int {
         if case .shuffle = input { keyed.formUnion(pcollections) }
         pcollections.forEach { markOutput($0, from: producer) }
         segments.append(Segment(id: segments.count, input: input, steps: [step]))
         return segments.count - 1
-    }
-
-    private mutating func start(_ input: Input, step: Int) -> Int {
-        start(input, step: step, from: [:])
     }
 
     private mutating func markOutput(_ pcollection: String, from producer: [String: Int]) {
@@ -115,4 +94,22 @@ struct SparkSegments {
 extension SparkSegments {
     /// The pipeline option carrying the job server's fingerprints to the executors.
     static let fingerprintsOption = "beam-job-server:spark_segments"
+
+    /// What each segment holds, in words another process can compare: the
+    /// job server sends these so an executor whose own cut differs fails
+    /// instead of running the wrong steps.
+    func fingerprints(of plan: ExecutionPlan) -> [String] {
+        segments.map { segment in
+            let steps = segment.steps.map { index -> String in
+                switch plan.steps[index] {
+                case .impulse(let output): "impulse:\(output)"
+                case .testStream(let step): "testStream:\(step.transformID)"
+                case .groupByKey(let gbk): "gbk:\(gbk.transformID)"
+                case .flatten(let flatten): "flatten:\(flatten.transformID)"
+                case .stage(let stage): "stage:\(stage.transformNames.joined(separator: ","))"
+                }
+            }
+            return (steps + ["outputs:" + segment.outputs.joined(separator: ",")]).joined(separator: ";")
+        }
+    }
 }

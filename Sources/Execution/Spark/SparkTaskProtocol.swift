@@ -28,7 +28,7 @@ struct SparkTaskInput {
 
     /// The segment of the next task; nil when the input has ended.
     mutating func nextTask() throws -> Int? {
-        guard try hasMore() else { return nil }
+        guard hasMore() else { return nil }
         let type = try bytes(1).first!
         guard type == SparkTaskFrame.task else {
             throw ExecutionError("spark-stage: expected a task frame, got type \(type)")
@@ -50,7 +50,7 @@ struct SparkTaskInput {
         }
     }
 
-    private mutating func hasMore() throws -> Bool {
+    private mutating func hasMore() -> Bool {
         if position < buffer.count { return true }
         let more = handle.availableData
         buffer = [UInt8](more)
