@@ -9,12 +9,14 @@
 #      Tests/EndToEnd/beam_suite_known_failures.txt;
 #   5. Beam's trigger transcript tests (trigger_test.py, TestStream) against
 #      beam-job-server, checked against Tests/EndToEnd/trigger_transcripts_known_failures.txt;
-#   6. steps 4 and 5 again with two SDK workers per job, pinned (no autoscaling).
+#   6. steps 4 and 5 again with two SDK workers per job, pinned (no autoscaling);
+#   7. step 4 on the Spark backend (--spark-master local[2]: bounded jobs run as
+#      Spark stages), also checked against beam_suite_spark_known_failures.txt.
 # Debian packages it needs and lacks are installed with apt-get first: SQLite's
 # headers (the job store), Chromium with chromedriver (the web UI's browser test),
 # Java 17 (Spark, from pyspark in the venv, for the Spark backend's tests),
 # podman, runc and debootstrap (the DOCKER environment tests; Scripts/setup-podman.sh).
-# Steps 3-6 all run even when one fails; the script fails if any did.
+# Steps 3-7 all run even when one fails; the script fails if any did.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -54,4 +56,7 @@ status=0
 TWO_WORKERS="--sdk_worker_parallelism=2 --autoscaling_algorithm=NONE"
 "$BEAM_PYTHON" Tests/EndToEnd/run_beam_suite.py --binary "$BEAM_JOB_SERVER_BIN" --extra-options "$TWO_WORKERS" || status=1
 "$BEAM_PYTHON" Tests/EndToEnd/run_trigger_transcripts.py --binary "$BEAM_JOB_SERVER_BIN" --extra-options "$TWO_WORKERS" || status=1
+"$BEAM_PYTHON" Tests/EndToEnd/run_beam_suite.py --binary "$BEAM_JOB_SERVER_BIN" --server-args "--spark-master local[2]" \
+  --known-failures Tests/EndToEnd/beam_suite_known_failures.txt \
+  --known-failures Tests/EndToEnd/beam_suite_spark_known_failures.txt || status=1
 exit "$status"

@@ -96,12 +96,16 @@ def side_inputs(p, folder):
     single = p | "Single" >> beam.Create([10])
     many = p | "Many" >> beam.Create([4, 5, 6])
     pairs = p | "Pairs" >> beam.Create([("a", 1), ("b", 2), ("a", 3)])
-    return main | beam.Map(
+    views = main | beam.Map(
         lambda x, s, it, lst, d, mm: (x, x + s, sorted(it), sorted(lst), sorted(d.items()),
                                       [sorted(mm[k]) for k in ("a", "b", "missing")]),
         s=beam.pvalue.AsSingleton(single), it=beam.pvalue.AsIter(many), lst=beam.pvalue.AsList(many),
         d=beam.pvalue.AsDict(pairs | "Dedupe" >> beam.Filter(lambda kv: kv != ("a", 3))),
         mm=beam.pvalue.AsMultiMap(pairs))
+    # One PCollection as both main input (spread over partitions) and side input (whole).
+    spread = main | "Spread" >> beam.Reshuffle()
+    crossed = spread | "Cross" >> beam.FlatMap(lambda x, all_: [(x, y) for y in all_], all_=beam.pvalue.AsList(spread))
+    return (views, crossed) | "Both" >> beam.Flatten()
 
 
 def large_side_input(p, folder):

@@ -62,9 +62,13 @@ def _pytest(node_ids, report, pipeline_options, k, timeout, extra=()):
     return subprocess.run(command, env=env, cwd=REPO, check=False).returncode
 
 
-def known_failures(path):
-    with open(path) as f:
-        return {line.split("#")[0].strip() for line in f if line.split("#")[0].strip()}
+def known_failures(paths):
+    """The entries of one known-failures file, or of several together."""
+    entries = set()
+    for path in [paths] if isinstance(paths, str) else paths:
+        with open(path) as f:
+            entries |= {line.split("#")[0].strip() for line in f if line.split("#")[0].strip()}
+    return entries
 
 
 def outcomes(report):
@@ -83,11 +87,11 @@ def outcomes(report):
     return result
 
 
-def compare(title, report, known_failures_path, finished=True):
+def compare(title, report, known_failures_paths, finished=True):
     """Prints counts and changes against the known failures; returns the exit status
     (1 when a test outside the known failures failed, nothing ran, or pytest crashed twice)."""
     results = outcomes(report) if os.path.exists(report) else {}
-    expected = known_failures(known_failures_path)
+    expected = known_failures(known_failures_paths)
 
     def matches(entry):
         return [results[n] for n in results if entry in (n, n.split("::")[-1])]

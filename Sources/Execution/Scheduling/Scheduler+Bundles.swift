@@ -12,10 +12,11 @@ extension Scheduler {
     /// Commits `chunk` (windowed values) to `pcollection`: kept whole if it is
     /// a side input, and handed to every main-input consumer. `hold` is a
     /// timestamp no element of the chunk is earlier than (unless late).
-    func deliver(_ chunk: [UInt8], to pcollection: String, hold: Int64) throws {
+    /// `toSideInputs` false: the chunk is a main input only (its side input was given whole).
+    func deliver(_ chunk: [UInt8], to pcollection: String, hold: Int64, toSideInputs: Bool = true) throws {
         guard !chunk.isEmpty else { return }
         if let boundary, boundary.outputs.contains(pcollection) { try boundary.emit(pcollection, chunk) }
-        sideInputs[pcollection]?.append(chunk)
+        if toSideInputs { sideInputs[pcollection]?.append(chunk) }
         for index in mainConsumers[pcollection] ?? [] {
             let node = nodes[index]
             switch node.kind {

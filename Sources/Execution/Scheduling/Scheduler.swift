@@ -179,8 +179,14 @@ final class Scheduler {
                 node.outputWatermark = BeamTime.maxTimestamp
             }
         }
-        for (pcollection, elements) in boundary?.inputs ?? [String: [UInt8]]() {
-            try deliver(elements, to: pcollection, hold: BeamTime.minTimestamp)
+        if let boundary {
+            for (pcollection, elements) in boundary.sideInputs where !elements.isEmpty {
+                sideInputs[pcollection]?.append(elements)
+            }
+            for (pcollection, elements) in boundary.inputs {
+                try deliver(elements, to: pcollection, hold: BeamTime.minTimestamp,
+                            toSideInputs: boundary.sideInputs[pcollection] == nil)
+            }
         }
         try await withThrowingTaskGroup(of: Completion.self) { group in
             while true {

@@ -70,9 +70,12 @@ public struct SparkStageExecutor {
     static let warmFor: Duration = .seconds(600)
 
     private func runTask(_ segment: SparkSegments.Segment, of plan: ExecutionPlan, keyed: Set<String>,
-                         inputs: [String: [UInt8]], job: Job, settings: ExecutionSettings, out: SparkTaskOutput) async throws {
+                         inputs: SparkTaskRecords, job: Job, settings: ExecutionSettings, out: SparkTaskOutput) async throws {
         let keys = try BoundaryKeys(plan: plan, keyed: keyed.intersection(segment.outputs))
-        let boundary = PlanBoundary(inputs: inputs, outputs: Set(segment.outputs)) { pcollection, chunk in
+        var sideInputs = inputs.sideInputs
+        for side in segment.sideInputs where sideInputs[side] == nil { sideInputs[side] = [] }  // empty, but given
+        let boundary = PlanBoundary(inputs: inputs.partition, sideInputs: sideInputs,
+                                    outputs: Set(segment.outputs)) { pcollection, chunk in
             try keys.records(of: pcollection, chunk: chunk) { key, value in
                 try out.record(tag: pcollection, key: key, value: value)
             }

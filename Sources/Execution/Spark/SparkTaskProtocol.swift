@@ -5,9 +5,9 @@ import Synchronization
 /// executor's stdin and stdout (see `beam_spark_driver.py`, the other end):
 /// a type byte, then big-endian u32 lengths before every byte string.
 ///
-/// In, per task: `4 segment` (a u32), `1 tag value` records (side inputs
-/// first, then the partition), `0` at the end; the executor serves tasks
-/// until its stdin closes.
+/// In, per task: `4 segment` (a u32), `5 tag value` side-input records,
+/// `1 tag value` records of the partition, `0` at the end; the executor
+/// serves tasks until its stdin closes.
 /// Out: `1 tag key value` records, `2 metrics` (a serialized MetricResults),
 /// `3 importance text` job messages, `0` at the end of a successful run.
 enum SparkTaskFrame {
@@ -16,6 +16,14 @@ enum SparkTaskFrame {
     static let metrics: UInt8 = 2
     static let message: UInt8 = 3
     static let task: UInt8 = 4
+    static let sideRecord: UInt8 = 5
+}
+
+/// A task's input: values concatenated per tag, the partition's apart from
+/// the side inputs' (a PCollection can be both).
+struct SparkTaskRecords {
+    var partition: [String: [UInt8]] = [:]
+    var sideInputs: [String: [UInt8]] = [:]
 }
 
 /// Reads the task's input frames from a file descriptor, buffered.
@@ -36,17 +44,22 @@ struct SparkTaskInput {
         return Int(try length())
     }
 
-    /// Every record of the task up to its end frame, values concatenated per tag.
-    mutating func readRecords() throws -> [String: [UInt8]] {
-        var byTag: [String: [UInt8]] = [:]
+    /// Every record of the task up to its end frame.
+    mutating func readRecords() throws -> SparkTaskRecords {
+        var records = SparkTaskRecords()
         while true {
             let type = try bytes(1).first!
-            if type == SparkTaskFrame.end { return byTag }
-            guard type == SparkTaskFrame.record else {
+            if type == SparkTaskFrame.end { return records }
+            guard type == SparkTaskFrame.record || type == SparkTaskFrame.sideRecord else {
                 throw ExecutionError("spark-stage: unknown input frame type \(type)")
             }
             let tag = String(decoding: try bytes(Int(try length())), as: UTF8.self)
-            byTag[tag, default: []].append(contentsOf: try bytes(Int(try length())))
+            let value = try bytes(Int(try length()))
+            if type == SparkTaskFrame.record {
+                records.partition[tag, default: []].append(contentsOf: value)
+            } else {
+                records.sideInputs[tag, default: []].append(contentsOf: value)
+            }
         }
     }
 

@@ -40,9 +40,10 @@ def emit(**event):
 
 # ---- the task side: runs on the executors ----------------------------------------
 
-def frame(tag, value):
+def frame(tag, value, kind=b"\x01"):
+    """A record of the partition (kind 1) or of a side input (kind 5)."""
     tag = tag.encode()
-    return b"\x01" + struct.pack(">I", len(tag)) + tag + struct.pack(">I", len(value)) + value
+    return kind + struct.pack(">I", len(tag)) + tag + struct.pack(">I", len(value)) + value
 
 
 def read_exact(stream, count):
@@ -105,7 +106,7 @@ class StageExecutor:
             try:
                 self.process.stdin.write(b"\x04" + struct.pack(">I", segment))
                 for tag, value in side_records:
-                    self.process.stdin.write(frame(tag, value))
+                    self.process.stdin.write(frame(tag, value, kind=b"\x05"))
                 for record in records:
                     if record is not None:
                         self.process.stdin.write(frame(*record))
