@@ -87,15 +87,21 @@ class KillStageExecutorOnce(beam.DoFn):
         except FileExistsError:
             yield element
             return
-        pid = os.getpid()
-        while pid > 1:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if b"spark-stage" in f.read():
-                    os.kill(pid, signal.SIGKILL)
-                    time.sleep(5)
-            with open(f"/proc/{pid}/stat") as f:
-                pid = int(f.read().rsplit(")", 1)[1].split()[1])
-        raise RuntimeError("no spark-stage ancestor found")
+        os.kill(stage_executor_pid(), signal.SIGKILL)
+        time.sleep(5)
+        raise RuntimeError("the stage executor outlived SIGKILL")
+
+
+def stage_executor_pid():
+    """The Spark stage executor this SDK harness serves: its spark-stage ancestor."""
+    pid = os.getpid()
+    while pid > 1:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            if b"spark-stage" in f.read():
+                return pid
+        with open(f"/proc/{pid}/stat") as f:
+            pid = int(f.read().rsplit(")", 1)[1].split()[1])
+    raise RuntimeError("no spark-stage ancestor found")
 
 
 class CountGroups(beam.DoFn):
@@ -193,3 +199,31 @@ def test_a_spark_python_without_pyspark_stops_the_server_saying_so():
                              capture_output=True, text=True, timeout=120)
     assert started.returncode != 0
     assert "/usr/bin/false has no pyspark" in started.stderr
+
+
+class SplitInEight(pipelines.CountToRestriction):
+    def split(self, element, restriction):
+        return restriction.split(max(1, restriction.size() // 8))
+
+
+class ReadByWhichExecutor(beam.DoFn):
+    """A splittable DoFn over 0..n-1, split in 8 restrictions up front; yields who read each."""
+
+    def process(self, n, tracker=beam.DoFn.RestrictionParam(SplitInEight())):
+        position = tracker.current_restriction().start
+        while tracker.try_claim(position):
+            position += 1
+        time.sleep(0.2)  # long enough that both partitions' tasks are running at once
+        yield stage_executor_pid()
+
+
+def test_a_splittable_dofns_restrictions_are_spread_over_the_partitions(job_server_with, tmp_path):
+    server = spark_server(job_server_with, LOCAL_CLUSTER)
+    out = str(tmp_path / "readers")
+    with beam.Pipeline(options=PipelineOptions(portable_options(server.endpoint, "PROCESS"))) as p:
+        # One element straight from an Impulse (no Create, whose Reshuffle would spread it).
+        _ = (p | beam.Impulse() | beam.Map(lambda _: 64) | beam.ParDo(ReadByWhichExecutor())
+             | beam.Distinct() | beam.io.WriteToText(out))
+    readers = {line for name in glob.glob(out + "*") for line in open(name).read().split()}
+    # One partition in, its 8 restrictions dealt over 2 partitions: 2 executors read them.
+    assert len(readers) == 2, (readers, job_messages(server))

@@ -28,6 +28,9 @@ private func plan(_ name: String) throws -> ExecutionPlan {
             case .shuffle(let pcollections):
                 #expect(pcollections.allSatisfy(emitted.contains))
                 #expect(pcollections.allSatisfy(cut.keyed.contains))
+            case .repartition(let pcollections):
+                #expect(pcollections.allSatisfy(emitted.contains))
+                #expect(pcollections.allSatisfy(cut.spread.contains))
             case .union(let pcollections):
                 #expect(pcollections.allSatisfy(emitted.contains))
             }
@@ -48,6 +51,21 @@ private func plan(_ name: String) throws -> ExecutionPlan {
             }
         }
         #expect(cut.segments.contains { !$0.sideInputs.isEmpty })
+    }
+
+    @Test func splittableProcessingStartsARepartition() throws {
+        let plan = try plan("wordcount")  // ReadFromText: a splittable DoFn
+        let cut = try SparkSegments(plan)
+        var found = 0
+        for segment in cut.segments {
+            for (position, index) in segment.steps.enumerated() {
+                guard case .stage(let stage) = plan.steps[index], stage.residualTransformID != nil else { continue }
+                found += 1
+                #expect(position == 0, "a splittable DoFn's processing inside segment \(segment.id)")
+                #expect(segment.input == .repartition([stage.input.pcollection]))
+            }
+        }
+        #expect(found > 0)
     }
 
     @Test func testStreamPipelinesStayLocal() throws {

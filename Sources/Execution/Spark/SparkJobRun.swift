@@ -161,6 +161,7 @@ final class SparkJobRun: Sendable {
                 switch segment.input {
                 case .impulse: input = ["kind": "impulse"]
                 case .shuffle(let pcollections): input = ["kind": "shuffle", "pcollections": pcollections]
+                case .repartition(let pcollections): input = ["kind": "repartition", "pcollections": pcollections]
                 case .union(let pcollections): input = ["kind": "union", "pcollections": pcollections]
                 }
                 return ["id": segment.id, "input": input, "sideInputs": segment.sideInputs, "outputs": segment.outputs]

@@ -4,11 +4,14 @@ import Planner
 /// a run of plan steps one task executes per partition with our own
 /// scheduler: it starts at an Impulse, at a shuffle (a GroupByKey, or a
 /// stateful stage, whose input Spark partitions by encoded key), at a
+/// splittable DoFn's processing (its split restrictions spread evenly over
+/// the partitions, so one file's splits are read in parallel), at a
 /// Flatten of PCollections from several segments (a union), or at a stage
 /// that reads side inputs (every task needs them whole, so they come from
 /// earlier segments, broadcast). Everything fused behind such a start runs in
 /// the same task. PCollections read by a later segment leave a task as
-/// records; those a shuffle reads carry their encoded key.
+/// records; those a shuffle reads carry their encoded key, those spread go
+/// one element per record.
 ///
 /// Computed the same way by the job server (to write the driver's plan) and
 /// by each stage executor (to find its part): both plan the same pipeline.
@@ -18,6 +21,8 @@ struct SparkSegments {
         case impulse
         /// The records of these PCollections, partitioned by key.
         case shuffle([String])
+        /// The records of these PCollections, one element each, dealt round-robin over the partitions.
+        case repartition([String])
         /// The records of these PCollections, as their partitions are.
         case union([String])
     }
@@ -37,6 +42,8 @@ struct SparkSegments {
 
     /// PCollections a shuffle reads: their records carry the element's encoded key.
     private(set) var keyed: Set<String> = []
+    /// PCollections a repartition reads: one record per element.
+    private(set) var spread: Set<String> = []
 
     init(_ plan: ExecutionPlan) throws {
         var producer: [String: Int] = [:]
@@ -61,6 +68,8 @@ struct SparkSegments {
                 let segment: Int
                 if stage.isKeyed {
                     segment = start(.shuffle([input]), step: index, reading: [input], from: producer)
+                } else if stage.residualTransformID != nil {
+                    segment = start(.repartition([input]), step: index, reading: [input], from: producer)
                 } else if !stage.sideInputs.isEmpty || producer[input] == nil {
                     segment = start(.union([input]), step: index, reading: [input], from: producer)
                 } else {
@@ -79,7 +88,11 @@ struct SparkSegments {
     /// A new segment starting at `step`, reading `pcollections` from earlier segments.
     private mutating func start(_ input: Input, step: Int, reading pcollections: [String] = [],
                                 from producer: [String: Int] = [:]) -> Int {
-        if case .shuffle = input { keyed.formUnion(pcollections) }
+        switch input {
+        case .shuffle: keyed.formUnion(pcollections)
+        case .repartition: spread.formUnion(pcollections)
+        case .impulse, .union: break
+        }
         pcollections.forEach { markOutput($0, from: producer) }
         segments.append(Segment(id: segments.count, input: input, steps: [step]))
         return segments.count - 1

@@ -56,7 +56,7 @@ public struct SparkStageExecutor {
                 }
                 served += 1
                 let job = Job(id: "spark-task-\(served)", name: request.jobName, stagingToken: "", pipeline: pipeline, options: options)
-                try await runTask(segments.segments[segmentID], of: plan, keyed: segments.keyed, inputs: try reader.readRecords(),
+                try await runTask(segments.segments[segmentID], of: plan, cut: segments, inputs: try reader.readRecords(),
                                   job: job, settings: settings, out: out)
             }
         } catch {
@@ -69,9 +69,10 @@ public struct SparkStageExecutor {
     /// How long a harness waits for this process's next task.
     static let warmFor: Duration = .seconds(600)
 
-    private func runTask(_ segment: SparkSegments.Segment, of plan: ExecutionPlan, keyed: Set<String>,
+    private func runTask(_ segment: SparkSegments.Segment, of plan: ExecutionPlan, cut: SparkSegments,
                          inputs: SparkTaskRecords, job: Job, settings: ExecutionSettings, out: SparkTaskOutput) async throws {
-        let keys = try BoundaryKeys(plan: plan, keyed: keyed.intersection(segment.outputs))
+        let outputs = Set(segment.outputs)
+        let keys = try BoundaryKeys(plan: plan, keyed: cut.keyed.intersection(outputs), spread: cut.spread.intersection(outputs))
         var sideInputs = inputs.sideInputs
         for side in segment.sideInputs where sideInputs[side] == nil { sideInputs[side] = [] }  // empty, but given
         let boundary = PlanBoundary(inputs: inputs.partition, sideInputs: sideInputs,
@@ -128,17 +129,27 @@ extension ExecutionPlan {
 
 /// Cuts committed chunks of boundary PCollections into Spark records: one
 /// per element, with its encoded key, for PCollections a shuffle reads;
-/// the whole chunk as one record otherwise.
+/// one per element, keyless, for those a repartition spreads; the whole
+/// chunk as one record otherwise.
 struct BoundaryKeys: Sendable {
-    private let coders: [String: (windowed: CoderSpec, key: CoderSpec)]
+    /// The windowed-value coder of each PCollection cut per element; its key coder when shuffled.
+    private let coders: [String: (windowed: CoderSpec, key: CoderSpec?)]
 
-    init(plan: ExecutionPlan, keyed: Set<String>) throws {
-        var coders: [String: (CoderSpec, CoderSpec)] = [:]
-        for id in keyed {
-            guard let pcollection = plan.pcollections[id], case .kv(let key, _) = pcollection.element else {
+    init(plan: ExecutionPlan, keyed: Set<String>, spread: Set<String> = []) throws {
+        var coders: [String: (CoderSpec, CoderSpec?)] = [:]
+        for id in keyed.union(spread) {
+            guard let pcollection = plan.pcollections[id] else {
+                throw ExecutionError("spark-stage: no PCollection '\(id)' in the plan")
+            }
+            let windowed = CoderSpec.windowedValue(element: pcollection.element, window: pcollection.window)
+            guard keyed.contains(id) else {
+                coders[id] = (windowed, nil)
+                continue
+            }
+            guard case .kv(let key, _) = pcollection.element else {
                 throw ExecutionError("spark-stage: shuffled PCollection '\(id)' is not a KV")
             }
-            coders[id] = (.windowedValue(element: pcollection.element, window: pcollection.window), key)
+            coders[id] = (windowed, key)
         }
         self.coders = coders
     }
@@ -152,6 +163,10 @@ struct BoundaryKeys: Sendable {
         var reader = ByteReader(chunk)
         while !reader.isAtEnd {
             let element = try windowed.readEncoded(&reader)
+            guard let keyCoder else {
+                try emit([], element)
+                continue
+            }
             var inner = ByteReader(element)
             try windowed.skipWindowedValueHeader(&inner)
             try emit(try keyCoder.readEncoded(&inner), element)

@@ -191,6 +191,14 @@ def input_rdd(sc, plan, segment, emitted):
         return (union.map(lambda r: (r[1], (r[0], r[2])))
                 .partitionBy(plan["parallelism"], key_partition)
                 .values())
+    if kind == "repartition":
+        # One element per record, dealt round-robin (Spark's own repartition moves pickled
+        # batches of up to 10 records, which leaves a few split restrictions in one partition).
+        parallelism = plan["parallelism"]
+        return (union.mapPartitionsWithIndex(
+                    lambda index, records: ((index + n, (r[0], r[2])) for n, r in enumerate(records)))
+                .partitionBy(parallelism, lambda position: position % parallelism)
+                .values())
     return union.map(lambda r: (r[0], r[2]))
 
 
