@@ -75,8 +75,7 @@ public struct SparkStageExecutor {
         let keys = try BoundaryKeys(plan: plan, keyed: cut.keyed.intersection(outputs), spread: cut.spread.intersection(outputs))
         var sideInputs = inputs.sideInputs
         for side in segment.sideInputs where sideInputs[side] == nil { sideInputs[side] = [] }  // empty, but given
-        let boundary = PlanBoundary(inputs: inputs.partition, sideInputs: sideInputs,
-                                    outputs: Set(segment.outputs)) { pcollection, chunk in
+        let boundary = PlanBoundary(inputs: inputs.partition, sideInputs: sideInputs, outputs: outputs) { pcollection, chunk in
             try keys.records(of: pcollection, chunk: chunk) { key, value in
                 try out.record(tag: pcollection, key: key, value: value)
             }
@@ -135,7 +134,7 @@ struct BoundaryKeys: Sendable {
     /// The windowed-value coder of each PCollection cut per element; its key coder when shuffled.
     private let coders: [String: (windowed: CoderSpec, key: CoderSpec?)]
 
-    init(plan: ExecutionPlan, keyed: Set<String>, spread: Set<String> = []) throws {
+    init(plan: ExecutionPlan, keyed: Set<String>, spread: Set<String>) throws {
         var coders: [String: (CoderSpec, CoderSpec?)] = [:]
         for id in keyed.union(spread) {
             guard let pcollection = plan.pcollections[id] else {
