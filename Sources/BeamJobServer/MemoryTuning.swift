@@ -1,4 +1,4 @@
-/// glibc tuning for a long-running server. Bundles move buffers of several
+/// glibc tuning for a long-running server (and a Spark stage executor). Bundles move buffers of several
 /// MiB that live for one bundle; after the first is freed glibc raises its
 /// mmap threshold and carves later ones from per-thread arenas, which it
 /// keeps, so RSS climbs in steps towards (arenas × peak) although live heap

@@ -24,6 +24,7 @@ struct SparkStageCommand: AsyncParsableCommand {
     var logLevel: String = "warning"
 
     func run() async throws {
+        MemoryTuning.apply()  // it serves a job's tasks for as long as its Spark worker lives
         StandardErrorLogging.bootstrap(level: Logger.Level(rawValue: logLevel.lowercased()) ?? .warning)
         let logger = Logger(label: "beam-job-server.spark-stage")
         do {

@@ -21,7 +21,9 @@ extension Scheduler {
     // MARK: Watermarks
 
     func watermark(of pcollection: String) -> Int64 {
-        guard let index = producers[pcollection] else { return BeamTime.maxTimestamp }
+        guard let index = producers[pcollection] else {
+            return feedOpen && boundary?.fed.contains(pcollection) == true ? BeamTime.minTimestamp : BeamTime.maxTimestamp
+        }
         let node = nodes[index]
         if case .testStream(let runtime) = node.kind { return runtime.watermarks[pcollection] ?? BeamTime.minTimestamp }
         return node.outputWatermark

@@ -55,6 +55,9 @@ final class Scheduler {
     let sizing: BundleSizing
     /// Set when the plan is one part of a job (a Spark task's segment).
     let boundary: PlanBoundary?
+    /// The boundary's feed: a read in flight, and whether it has ended.
+    var feedReading = false
+    var feedEnded = false
 
     /// One plan step with its watermarks.
     final class Node {
@@ -170,6 +173,8 @@ final class Scheduler {
         case scaledUp(String, Result<Void, any Error>)
         /// A processing-time deadline (wall-clock millis) may have come.
         case wake(Int64)
+        /// The boundary feed's next chunks, or nil at its end.
+        case fed([(String, [UInt8])]?)
     }
 
     func run() async throws {
@@ -194,6 +199,7 @@ final class Scheduler {
                 try await updateWatermarks()
                 releaseFinishedSideInputs()
                 try launchBundles(into: &group)
+                readFeed(into: &group)
                 requestSplits(into: &group)
                 await autoscale(into: &group)
                 publishStatus()
@@ -207,7 +213,7 @@ final class Scheduler {
                     }
                 }
                 let deadline = millisUntilNextDeadline()
-                guard inFlightTotal > 0 || deadline != nil || !pendingWakes.isEmpty else {
+                guard inFlightTotal > 0 || deadline != nil || !pendingWakes.isEmpty || feedReading else {
                     throw ExecutionError("The pipeline stalled: nothing can run and watermarks are held at \(stallReport())")
                 }
                 if let deadline { scheduleWake(in: deadline, group: &group) }
@@ -225,6 +231,8 @@ final class Scheduler {
                     pendingWakes.remove(at)
                 case .scaledUp(let environmentID, let outcome)?:
                     scaled(environmentID, outcome)
+                case .fed(let chunks)?:
+                    try fed(chunks)
                 case nil:
                     continue
                 }
@@ -245,7 +253,7 @@ final class Scheduler {
     }
 
     private var isDone: Bool {
-        inFlightTotal == 0 && nodes.allSatisfy { node in
+        inFlightTotal == 0 && !feedOpen && nodes.allSatisfy { node in
             guard node.outputWatermark >= BeamTime.maxTimestamp else { return false }
             if case .stage(let runtime) = node.kind { return runtime.isIdle }
             return true

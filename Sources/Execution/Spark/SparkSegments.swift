@@ -25,6 +25,14 @@ struct SparkSegments {
         case repartition([String])
         /// The records of these PCollections, as their partitions are.
         case union([String])
+
+        /// What the segment's tasks read as their partition.
+        var pcollections: [String] {
+            switch self {
+            case .impulse: []
+            case .shuffle(let pcollections), .repartition(let pcollections), .union(let pcollections): pcollections
+            }
+        }
     }
 
     struct Segment {

@@ -46,7 +46,7 @@ public struct SparkStageExecutor {
         // Harnesses stay warm between the tasks this process serves.
         let settings = ExecutionSettings(artifacts: try artifactStore(), bundleRetries: BundleRetryPolicy(maxAttempts: 1),
                                          workerBudget: WorkerBudget(maxWorkers: 1), environmentCache: Self.warmFor, logger: logger)
-        var reader = SparkTaskInput(input)
+        let reader = SparkTaskInput(input)
         let out = SparkTaskOutput(output)
         do {
             var served = 0
@@ -56,7 +56,7 @@ public struct SparkStageExecutor {
                 }
                 served += 1
                 let job = Job(id: "spark-task-\(served)", name: request.jobName, stagingToken: "", pipeline: pipeline, options: options)
-                try await runTask(segments.segments[segmentID], of: plan, cut: segments, inputs: try reader.readRecords(),
+                try await runTask(segments.segments[segmentID], of: plan, cut: segments, reader: reader,
                                   job: job, settings: settings, out: out)
             }
         } catch {
@@ -70,12 +70,13 @@ public struct SparkStageExecutor {
     static let warmFor: Duration = .seconds(600)
 
     private func runTask(_ segment: SparkSegments.Segment, of plan: ExecutionPlan, cut: SparkSegments,
-                         inputs: SparkTaskRecords, job: Job, settings: ExecutionSettings, out: SparkTaskOutput) async throws {
+                         reader: SparkTaskInput, job: Job, settings: ExecutionSettings, out: SparkTaskOutput) async throws {
         let outputs = Set(segment.outputs)
         let keys = try BoundaryKeys(plan: plan, keyed: cut.keyed.intersection(outputs), spread: cut.spread.intersection(outputs))
-        var sideInputs = inputs.sideInputs
+        var sideInputs = try reader.readSideInputs()
         for side in segment.sideInputs where sideInputs[side] == nil { sideInputs[side] = [] }  // empty, but given
-        let boundary = PlanBoundary(inputs: inputs.partition, sideInputs: sideInputs, outputs: outputs) { pcollection, chunk in
+        let boundary = PlanBoundary(sideInputs: sideInputs, feed: SparkPartitionFeed(reader), fed: Set(segment.input.pcollections),
+                                    outputs: outputs) { pcollection, chunk in
             try keys.records(of: pcollection, chunk: chunk) { key, value in
                 try out.record(tag: pcollection, key: key, value: value)
             }

@@ -19,51 +19,68 @@ enum SparkTaskFrame {
     static let sideRecord: UInt8 = 5
 }
 
-/// A task's input: values concatenated per tag, the partition's apart from
-/// the side inputs' (a PCollection can be both).
-struct SparkTaskRecords {
-    var partition: [String: [UInt8]] = [:]
-    var sideInputs: [String: [UInt8]] = [:]
-}
-
-/// Reads the task's input frames from a file descriptor, buffered.
-struct SparkTaskInput {
+/// Reads the tasks' input frames from a file descriptor, buffered: per task
+/// its segment, its side inputs whole, then its partition a piece at a time
+/// (`SparkPartitionFeed`). One reader at a time.
+final class SparkTaskInput {
     private let handle: FileHandle
     private var buffer: [UInt8] = []
     private var position = 0
+    /// The current task's end frame has been read.
+    private var taskEnded = true
 
     init(_ handle: FileHandle) { self.handle = handle }
 
     /// The segment of the next task; nil when the input has ended.
-    mutating func nextTask() throws -> Int? {
+    func nextTask() throws -> Int? {
         guard hasMore() else { return nil }
         let type = try bytes(1).first!
         guard type == SparkTaskFrame.task else {
             throw ExecutionError("spark-stage: expected a task frame, got type \(type)")
         }
+        taskEnded = false
         return Int(try length())
     }
 
-    /// Every record of the task up to its end frame.
-    mutating func readRecords() throws -> SparkTaskRecords {
-        var records = SparkTaskRecords()
-        while true {
-            let type = try bytes(1).first!
-            if type == SparkTaskFrame.end { return records }
-            guard type == SparkTaskFrame.record || type == SparkTaskFrame.sideRecord else {
-                throw ExecutionError("spark-stage: unknown input frame type \(type)")
-            }
-            let tag = String(decoding: try bytes(Int(try length())), as: UTF8.self)
-            let value = try bytes(Int(try length()))
-            if type == SparkTaskFrame.record {
-                records.partition[tag, default: []].append(contentsOf: value)
-            } else {
-                records.sideInputs[tag, default: []].append(contentsOf: value)
-            }
+    /// The task's side-input records (they come before its partition), values concatenated per tag.
+    func readSideInputs() throws -> [String: [UInt8]] {
+        var byTag: [String: [UInt8]] = [:]
+        while try bytes(1, consuming: false).first == SparkTaskFrame.sideRecord {
+            _ = try bytes(1)
+            let (tag, value) = try tagAndValue()
+            byTag[tag, default: []].append(contentsOf: value)
         }
+        return byTag
     }
 
-    private mutating func hasMore() -> Bool {
+    /// The next records of the partition, about `limit` bytes of values,
+    /// concatenated per tag; nil once the task's end frame has been read.
+    func readPartition(upTo limit: Int) throws -> [(String, [UInt8])]? {
+        guard !taskEnded else { return nil }
+        var byTag: [String: [UInt8]] = [:]
+        var read = 0
+        while read < limit {
+            let type = try bytes(1).first!
+            if type == SparkTaskFrame.end {
+                taskEnded = true
+                break
+            }
+            guard type == SparkTaskFrame.record else {
+                throw ExecutionError("spark-stage: unknown input frame type \(type)")
+            }
+            let (tag, value) = try tagAndValue()
+            byTag[tag, default: []].append(contentsOf: value)
+            read += value.count
+        }
+        return byTag.map { ($0.key, $0.value) }
+    }
+
+    private func tagAndValue() throws -> (String, ArraySlice<UInt8>) {
+        let tag = String(decoding: try bytes(Int(try length())), as: UTF8.self)
+        return (tag, try bytes(Int(try length())))
+    }
+
+    private func hasMore() -> Bool {
         if position < buffer.count { return true }
         let more = handle.availableData
         buffer = [UInt8](more)
@@ -71,11 +88,11 @@ struct SparkTaskInput {
         return !buffer.isEmpty
     }
 
-    private mutating func length() throws -> UInt32 {
+    private func length() throws -> UInt32 {
         try bytes(4).reduce(0) { $0 << 8 | UInt32($1) }
     }
 
-    private mutating func bytes(_ count: Int) throws -> ArraySlice<UInt8> {
+    private func bytes(_ count: Int, consuming: Bool = true) throws -> ArraySlice<UInt8> {
         while buffer.count - position < count {
             let more = handle.availableData  // what the pipe has now: the task never closes it
             guard !more.isEmpty else {
@@ -85,8 +102,27 @@ struct SparkTaskInput {
             position = 0
             buffer.append(contentsOf: more)
         }
-        defer { position += count }
+        defer { if consuming { position += count } }
         return buffer[position..<position + count]
+    }
+}
+
+/// A task's partition as the scheduler's boundary feed: each read runs on a
+/// queue of its own (reading the pipe blocks), about a megabyte at a time.
+final class SparkPartitionFeed: PlanBoundaryFeed, @unchecked Sendable {
+    // Unchecked: the scheduler never overlaps calls, and the executor reads the next task only after the run.
+    private let input: SparkTaskInput
+    private let queue = DispatchQueue(label: "beam-job-server.spark-task-input")
+    static let piece = 1 << 20
+
+    init(_ input: SparkTaskInput) { self.input = input }
+
+    func next() async throws -> [(String, [UInt8])]? {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try self.input.readPartition(upTo: Self.piece) })
+            }
+        }
     }
 }
 
