@@ -227,3 +227,16 @@ def test_a_splittable_dofns_restrictions_are_spread_over_the_partitions(job_serv
     readers = {line for name in glob.glob(out + "*") for line in open(name).read().split()}
     # One partition in, its 8 restrictions dealt over 2 partitions: 2 executors read them.
     assert len(readers) == 2, (readers, job_messages(server))
+
+
+def test_a_partition_larger_than_the_feed_window_that_is_also_its_own_side_input(job_server_with, tmp_path):
+    """20 MB of records, 10 MB per partition (the stage executor reads ahead at most 8 MB),
+    read by a stage both as its main input and, whole, as its side input."""
+    server = spark_server(job_server_with, LOCAL_CLUSTER)
+    out = str(tmp_path / "sizes")
+    with beam.Pipeline(options=PipelineOptions(portable_options(server.endpoint, "PROCESS"))) as p:
+        big = (p | beam.Create(range(20)) | beam.Reshuffle()
+               | beam.FlatMap(lambda shard: ("%05d" % shard + "x" * 1019 for _ in range(1000))))
+        _ = (big | beam.Map(lambda record, side: len(side), side=beam.pvalue.AsList(big))
+             | beam.CombineGlobally(sum) | beam.io.WriteToText(out))
+    assert [line for name in glob.glob(out + "*") for line in open(name).read().split()] == [str(20000 * 20000)]

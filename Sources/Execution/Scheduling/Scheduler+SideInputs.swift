@@ -12,7 +12,7 @@ extension Scheduler {
     /// and all may. An element may run once every side window it reads is ready.
     func readyCounts(_ runtime: StageRuntime) throws -> [Int: Int]? {
         let stage = runtime.stage
-        let reads = stage.sideInputs.compactMap { binding in sideInputs[binding.pcollection].map { ($0, watermark(of: binding.pcollection)) } }
+        let reads = stage.sideInputs.compactMap { binding in sideInputs[binding.pcollection].map { ($0, sideInputWatermark(of: binding.pcollection)) } }
         if reads.allSatisfy({ $0.1 >= BeamTime.maxTimestamp }) { return nil }
         guard let source = plan.pcollections[stage.input.pcollection] else {
             throw ExecutionError("internal: unknown stage input '\(stage.input.pcollection)'")

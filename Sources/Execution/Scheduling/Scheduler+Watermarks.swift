@@ -20,6 +20,12 @@ extension Scheduler {
 
     // MARK: Watermarks
 
+    /// A side input given whole (a Spark task's broadcast) is complete, even
+    /// while the same PCollection is still being fed in as a main input.
+    func sideInputWatermark(of pcollection: String) -> Int64 {
+        boundary?.sideInputs[pcollection] != nil ? BeamTime.maxTimestamp : watermark(of: pcollection)
+    }
+
     func watermark(of pcollection: String) -> Int64 {
         guard let index = producers[pcollection] else {
             return feedOpen && boundary?.fed.contains(pcollection) == true ? BeamTime.minTimestamp : BeamTime.maxTimestamp
@@ -54,8 +60,8 @@ extension Scheduler {
                 }
                 node.outputWatermark = max(node.outputWatermark, min(node.inputWatermark, runtime.grouping.hold))
             case .stage(let runtime):
-                let reads = [runtime.stage.input.pcollection] + runtime.stage.sideInputs.map(\.pcollection)
-                let input = reads.map(watermark(of:)).min() ?? BeamTime.maxTimestamp
+                let input = ([watermark(of: runtime.stage.input.pcollection)]
+                             + runtime.stage.sideInputs.map { sideInputWatermark(of: $0.pcollection) }).min() ?? BeamTime.maxTimestamp
                 if input > node.inputWatermark {
                     node.inputWatermark = input
                 }
