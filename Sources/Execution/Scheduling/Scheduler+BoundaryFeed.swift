@@ -7,7 +7,7 @@ import BeamCore
 extension Scheduler {
     static let feedAhead = 8 << 20
 
-    var feedOpen: Bool { boundary?.feed != nil && !feedEnded }
+    var feedOpen: Bool { boundary != nil && !feedEnded }
 
     func readFeed(into group: inout ThrowingTaskGroup<Completion, any Error>) {
         guard let feed = boundary?.feed, !feedEnded, !feedReading else { return }

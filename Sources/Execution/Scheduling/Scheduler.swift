@@ -188,10 +188,6 @@ final class Scheduler {
             for (pcollection, elements) in boundary.sideInputs where !elements.isEmpty {
                 sideInputs[pcollection]?.append(elements)
             }
-            for (pcollection, elements) in boundary.inputs {
-                try deliver(elements, to: pcollection, hold: BeamTime.minTimestamp,
-                            toSideInputs: boundary.sideInputs[pcollection] == nil)
-            }
         }
         try await withThrowingTaskGroup(of: Completion.self) { group in
             while true {
