@@ -5,13 +5,13 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import Web
 
-/// `beam-job-server jobs list|show|cancel|logs|metrics`: a client for a
+/// `beam-job-server jobs list|show|cancel|drain|logs|metrics`: a client for a
 /// running server, through Beam's Job API (what any portable client sees).
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
-        abstract: "List, inspect and cancel the jobs of a running beam-job-server.",
-        subcommands: [List.self, Show.self, Cancel.self, Logs.self, Metrics.self]
+        abstract: "List, inspect, cancel and drain the jobs of a running beam-job-server.",
+        subcommands: [List.self, Show.self, Cancel.self, Drain.self, Logs.self, Metrics.self]
     )
 
     struct Connection: ParsableArguments {
@@ -86,11 +86,29 @@ struct JobsCommand: AsyncParsableCommand {
         func run() async throws {
             let id = self.id
             let state = try await connection.call { try await $0.cancel(.with { $0.jobID = id }).state }
-            if connection.json {
-                print(JSONValue.object([("id", .string(id)), ("state", .string(JobsCommand.stateName(state)))]).rendered)
-            } else {
-                print("\(id): \(JobsCommand.stateName(state))")
-            }
+            JobsCommand.printState(state, of: id, json: connection.json)
+        }
+    }
+
+    struct Drain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Drain a job: its sources stop, every window fires, it ends DRAINED.")
+        @OptionGroup var connection: Connection
+        @Argument(help: "The job id.") var id: String
+
+        func run() async throws {
+            let id = self.id
+            let state = try await connection.call { try await $0.drain(.with { $0.jobID = id }).state }
+            JobsCommand.printState(state, of: id, json: connection.json)
+        }
+    }
+
+    /// What cancel and drain print: the job's state after the request.
+    static func printState(_ state: JobState.Enum, of id: String, json: Bool) {
+        if json {
+            print(JSONValue.object([("id", .string(id)), ("state", .string(stateName(state)))]).rendered)
+        } else {
+            print("\(id): \(stateName(state))")
         }
     }
 

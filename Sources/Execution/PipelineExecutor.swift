@@ -32,7 +32,7 @@ public struct PipelineExecutor: JobExecutor {
             } else {
                 try await JobRun(job: job, plan: plan, settings: settings, logger: logger).run()
             }
-            job.transition(to: .done)
+            job.finishRun()
         } catch {
             if Task.isCancelled || job.state == .cancelling { return }
             logger.warning("job failed", metadata: ["job": "\(job.id)", "error": "\(error)"])

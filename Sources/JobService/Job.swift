@@ -319,6 +319,44 @@ public final class Job: Sendable {
         }
     }
 
+    // MARK: Draining
+
+    /// Drain as the Job API defines it: stop reading from sources, let every
+    /// watermark reach +inf, fire what is buffered, end DRAINED. A STARTING
+    /// job drains from its first bundle; asking again while DRAINING is a no-op.
+    public func requestDrain() throws -> JobState.Enum {
+        let current = state
+        switch current {
+        case .starting, .running:
+            if !transition(to: .draining), state != .draining {
+                throw JobServiceError.illegalState("Job '\(id)' is \("\(state)".uppercased()); only a STARTING or RUNNING job can be drained")
+            }
+        case .draining:
+            break
+        case .stopped:
+            throw JobServiceError.illegalState("Job '\(id)' has not been run; only a STARTING or RUNNING job can be drained (Cancel drops a prepared job)")
+        default:
+            throw JobServiceError.illegalState("Job '\(id)' is \("\(current)".uppercased()); only a STARTING or RUNNING job can be drained")
+        }
+        return state
+    }
+
+    /// Returns true once the job is DRAINING; false if it finished without being drained.
+    public func waitForDrainRequest() async -> Bool {
+        for await event in events(includeMessages: false) {
+            if case .state(let change) = event, change.state == .draining { return true }
+        }
+        return state == .draining
+    }
+
+    /// Ends a job whose run completed: DONE, or DRAINED when it was drained.
+    public func finishRun() {
+        if state == .draining || !transition(to: .done) {
+            // A drain may land between the check and the move: DRAINED either way then.
+            transition(to: .drained)
+        }
+    }
+
     // MARK: Staging
 
     /// Claims the job's one staging session.

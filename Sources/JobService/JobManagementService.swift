@@ -78,8 +78,10 @@ public struct JobManagementService: JobServiceAPI.SimpleServiceProtocol {
 
     public func drain(request: DrainJobRequest, context: ServerContext) async throws -> DrainJobResponse {
         try await mappingErrors {
-            _ = try registry.job(id: request.jobID)
-            throw JobServiceError.unsupported("Drain is not supported by beam-job-server; use Cancel")
+            let job = try registry.job(id: request.jobID)
+            let state = try job.requestDrain()
+            logger.info("job drain requested", metadata: ["job": "\(job.id)", "state": "\(state)"])
+            return .with { $0.state = state }
         }
     }
 

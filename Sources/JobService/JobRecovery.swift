@@ -47,6 +47,7 @@ public struct JobRecovery: Sendable {
         case .starting, .running: break
         case .stopped: return "it had not been run (its client was still preparing it)"
         case .cancelling: return "it was being cancelled"
+        case .draining: return "it was being drained"
         default: return "only STARTING and RUNNING jobs are run again"
         }
         if experiments.contains(Self.optOut) { return "the job asked not to be (--experiments=\(Self.optOut))" }

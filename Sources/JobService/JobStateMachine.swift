@@ -21,7 +21,8 @@ public enum JobStateMachine {
     private static let allowed: [State: Set<State>] = [
         // Prepared, not yet run: Run starts it, Cancel drops it, a failed staging fails it.
         .stopped: [.starting, .cancelled, .failed],
-        .starting: [.running, .failed, .cancelling, .cancelled],
+        // A STARTING job may be drained before its first bundle (it never becomes RUNNING then).
+        .starting: [.running, .failed, .cancelling, .cancelled, .draining],
         // Back to starting only when a restarted server runs the job over (JobRecovery).
         .running: [.done, .failed, .cancelling, .draining, .starting],
         // Once cancelling, the only way out is cancelled.

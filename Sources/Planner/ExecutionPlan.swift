@@ -25,10 +25,11 @@ public struct ExecutionPlan: Sendable {
         steps.contains { if case .testStream = $0 { true } else { false } }
     }
 
-    /// Every descriptor a harness must have registered: fused stages and
-    /// the window-merging stages of GroupByKeys.
+    /// Every descriptor a harness must have registered: fused stages, their
+    /// truncating variants for a drain, and the window-merging stages of GroupByKeys.
     public var registeredStages: [FusedStage] {
-        stages + steps.compactMap { if case .groupByKey(let gbk) = $0 { gbk.mergeWindows?.stage } else { nil } }
+        stages + stages.compactMap(\.truncating)
+            + steps.compactMap { if case .groupByKey(let gbk) = $0 { gbk.mergeWindows?.stage } else { nil } }
     }
 }
 
@@ -117,7 +118,7 @@ public struct StatefulTransformBinding: Sendable, Hashable {
 
 /// Transforms fused to run as one bundle in an SDK harness.
 public struct FusedStage: Sendable {
-    public let id: String
+    public private(set) var id: String
     public let environmentID: String
     public let input: StagePort
     public let outputs: [StagePort]
@@ -137,7 +138,10 @@ public struct FusedStage: Sendable {
     /// Timer families of the stage's stateful transforms.
     public let timerFamilies: [TimerFamilyBinding]
     /// The descriptor with a placeholder where the Fn API endpoint goes.
-    let template: ProcessBundleDescriptor
+    private(set) var template: ProcessBundleDescriptor
+    /// For a splittable DoFn's stage: the same descriptor with the SDK's
+    /// TruncateSizedRestriction before the process step (see `truncating`).
+    var truncatingTemplate: ProcessBundleDescriptor?
 
     init(id: String, environmentID: String, input: StagePort, outputs: [StagePort], sideInputs: [SideInputBinding],
          transformNames: [String], statefulTransforms: [StatefulTransformBinding], residualTransformID: String?,
@@ -153,6 +157,19 @@ public struct FusedStage: Sendable {
         self.isKeyed = isKeyed
         self.timerFamilies = timerFamilies
         self.template = template
+    }
+
+    /// The stage as it runs while its job drains: every restriction passes
+    /// through the DoFn's `truncate_restriction` first (unbounded ones are
+    /// dropped by default, bounded ones kept), so a drain ends the source.
+    /// Same ports and residual transform; only the id and descriptor differ.
+    public var truncating: FusedStage? {
+        guard let truncatingTemplate else { return nil }
+        var variant = self
+        variant.id = "\(id)-truncating"
+        variant.template = truncatingTemplate
+        variant.truncatingTemplate = nil
+        return variant
     }
 
     /// The descriptor to register, pointing its data ports and State API at `endpoint`.

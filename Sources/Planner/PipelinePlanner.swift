@@ -212,7 +212,7 @@ struct PlanBuilder {
         shareComponents(into: &descriptor)
         descriptor.stateApiServiceDescriptor.url = ""
 
-        return FusedStage(id: draft.id, environmentID: draft.environmentID,
+        var stage = FusedStage(id: draft.id, environmentID: draft.environmentID,
                           input: StagePort(transformID: sourceID, pcollection: source),
                           outputs: outputs, sideInputs: sideInputs,
                           transformNames: draft.transforms.map(\.transform.uniqueName),
@@ -220,6 +220,10 @@ struct PlanBuilder {
                           residualTransformID: draft.transforms.first?.isSplittableProcess == true ? draft.transforms.first?.id : nil,
                           isKeyed: draft.transforms.first?.isKeyed == true,
                           timerFamilies: timerFamilies, template: descriptor)
+        if let process = draft.transforms.first, process.isSplittableProcess {
+            stage.truncatingTemplate = SDFTruncation.descriptor(descriptor, sourceID: sourceID, process: process.id)
+        }
+        return stage
     }
 
     /// The transform as the stage's descriptor holds it: a ParDo with timer

@@ -4,7 +4,7 @@ import JobService
 
 /// The JSON API of Docs/web-api.md over the job registry, free of HTTP so
 /// tests call it directly; `WebServer` routes requests here. Reads only,
-/// except `cancel`, which asks the job to cancel exactly as the Job API does.
+/// except `cancel` and `drain`, which ask the job to stop exactly as the Job API does.
 public struct WebAPI: Sendable {
     public struct Reply: Sendable, Equatable {
         public let status: Int
@@ -54,9 +54,18 @@ public struct WebAPI: Sendable {
     }
 
     public func cancel(_ id: String) -> Reply {
+        stop(id) { try $0.requestCancel() }
+    }
+
+    public func drain(_ id: String) -> Reply {
+        stop(id) { try $0.requestDrain() }
+    }
+
+    /// Cancel or Drain, exactly as the Job API does them; 409 when the job's state forbids it.
+    private func stop(_ id: String, _ request: (Job) throws -> JobState.Enum) -> Reply {
         withJob(id) { job in
             do {
-                let state = try job.requestCancel()
+                let state = try request(job)
                 return ok(.object([("state", .string(JobJSON.stateName(state)))]))
             } catch let failure as JobServiceError {
                 return error(409, failure.rpcError.message)

@@ -7,7 +7,7 @@ import ServiceLifecycle
 
 /// The dashboard's HTTP server (Hummingbird): the pages and their assets,
 /// the JSON API (`WebAPI`) and Prometheus `/metrics`, on `--web-port`. Runs
-/// in the server's service group; never drives execution except Cancel.
+/// in the server's service group; never drives execution except Cancel and Drain.
 public struct WebServer: Service {
     let api: WebAPI
     let exporter: PrometheusExporter
@@ -56,6 +56,7 @@ public struct WebServer: Service {
             return Self.json(api.logs(try context.parameters.require("id"), after: query.get("after"), minimum: query.get("min")))
         }
         router.post("/api/jobs/:id/cancel") { [api] _, context in Self.json(api.cancel(try context.parameters.require("id"))) }
+        router.post("/api/jobs/:id/drain") { [api] _, context in Self.json(api.drain(try context.parameters.require("id"))) }
     }
 
     private static func page(_ text: String, type: String) -> Response {

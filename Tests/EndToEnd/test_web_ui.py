@@ -97,11 +97,12 @@ def test_the_job_pages_show_the_graph_counts_errors_and_cancel(server, browser):
         assert "boom from the DoFn" in error.text and "Traceback" in error.text
         browser.save_screenshot(os.path.join(SCREENSHOTS, "job-failed.png"))
 
-        # A running job: its workers and stages are listed; Cancel ends it.
+        # A running job: its workers and stages are listed, with Drain and Cancel; Cancel ends it.
         browser.get(f"{web.web_url}/jobs/{running._job_id}")
         until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#workers tr.worker-row"))
         until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#stages tr.stage-row"))
         browser.save_screenshot(os.path.join(SCREENSHOTS, "job-running.png"))
+        assert until(browser, lambda d: d.find_elements(By.ID, "drain-button"))[0].text == "Drain"
         until(browser, lambda d: d.find_elements(By.ID, "cancel-button"))[0].click()
         until(browser, lambda d: d.find_element(By.ID, "job-state").text == "CANCELLED")
         assert wait_for(lambda: running.state == PipelineState.CANCELLED, 30), running.state

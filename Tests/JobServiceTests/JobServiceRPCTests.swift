@@ -83,7 +83,7 @@ import Testing
             #expect(await statusCode { try await server.jobs.run(.with { $0.preparationID = id }) } == .failedPrecondition)
             _ = try await server.jobs.getStateStream(.with { $0.jobID = id }) { try await $0.messages.reduce(0) { n, _ in n + 1 } }
             #expect(await statusCode { try await server.jobs.cancel(.with { $0.jobID = id }) } == .failedPrecondition)
-            #expect(await statusCode { try await server.jobs.drain(.with { $0.jobID = id }) } == .unimplemented)
+            #expect(await statusCode { try await server.jobs.drain(.with { $0.jobID = id }) } == .failedPrecondition)
         }
     }
 

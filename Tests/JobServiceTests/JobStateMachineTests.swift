@@ -51,6 +51,32 @@ import Testing
         #expect(job.transition(to: .cancelled))
     }
 
+    @Test func drainAppliesToStartingAndRunningJobsAndEndsDrained() async throws {
+        let prepared = makeJob()
+        #expect(throws: JobServiceError.self) { try prepared.requestDrain() }
+        let starting = makeJob()
+        starting.transition(to: .starting)
+        #expect(try starting.requestDrain() == .draining, "a STARTING job drains from its first bundle")
+        #expect(!starting.transition(to: .running), "a draining job never becomes RUNNING")
+        #expect(try starting.requestDrain() == .draining, "a second drain is harmless")
+        #expect(await starting.waitForDrainRequest())
+        starting.finishRun()
+        #expect(starting.state == .drained)
+        #expect(throws: JobServiceError.self) { try starting.requestDrain() }
+
+        let running = makeJob()
+        running.transition(to: .starting)
+        running.transition(to: .running)
+        #expect(try running.requestDrain() == .draining)
+        #expect(try running.requestCancel() == .cancelling, "a drain can still be cancelled")
+        let undrained = makeJob()
+        undrained.transition(to: .starting)
+        undrained.transition(to: .running)
+        undrained.finishRun()
+        #expect(undrained.state == .done)
+        #expect(await undrained.waitForDrainRequest() == false)
+    }
+
     @Test func streamsReplayHistoryThenEndAfterTerminalState() async {
         let job = makeJob()
         job.transition(to: .starting)

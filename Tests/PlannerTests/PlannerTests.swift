@@ -53,6 +53,29 @@ func fixture(_ name: String) throws -> Pipeline {
         }
     }
 
+    @Test func splittableStagesHaveATruncatingVariantForDrain() throws {
+        let plan = try PipelinePlanner.plan(try fixture("wordcount"))
+        let sdf = try #require(plan.stages.first { $0.residualTransformID != nil })
+        #expect(plan.stages.filter { $0.residualTransformID == nil }.allSatisfy { $0.truncating == nil })
+        let variant = try #require(sdf.truncating)
+        #expect(variant.id != sdf.id && variant.input == sdf.input && variant.outputs == sdf.outputs)
+        #expect(variant.residualTransformID == sdf.residualTransformID)
+        #expect(plan.registeredStages.contains { $0.id == variant.id })
+        // source -> truncate -> process, both edges in the process input's (the runner's) coder.
+        let descriptor = variant.descriptor(endpoint: "e")
+        let processID = try #require(sdf.residualTransformID)
+        let process = try #require(descriptor.transforms[processID])
+        let truncate = try #require(descriptor.transforms.values.first { $0.spec.urn == TransformURNs.sdfTruncateSizedRestrictions })
+        #expect(truncate.spec.payload == process.spec.payload)
+        let restrictions = try #require(truncate.outputs["out"])
+        #expect(process.inputs.values.contains(restrictions))
+        let source = try #require(descriptor.transforms[sdf.input.transformID])
+        let untruncated = try #require(source.outputs.values.first)
+        #expect(truncate.inputs.values.contains(untruncated) && untruncated != restrictions)
+        #expect(descriptor.pcollections[untruncated]?.coderID == descriptor.pcollections[restrictions]?.coderID)
+        #expect(!sdf.descriptor(endpoint: "e").transforms.values.contains { $0.spec.urn == TransformURNs.sdfTruncateSizedRestrictions })
+    }
+
     @Test func descriptorsPointAtTheEndpoint() throws {
         let plan = try PipelinePlanner.plan(try fixture("wordcount"))
         let descriptor = plan.stages[0].descriptor(endpoint: "127.0.0.1:5555")

@@ -155,6 +155,18 @@ import Testing
         #expect(api.cancel("missing").status == 404)
     }
 
+    @Test func drainAsksTheJobAndRefusesAFinishedOne() throws {
+        let job = runningJob()
+        let api = WebAPI(jobs: registry)
+        #expect(try object(api.drain(job.id))["state"] as? String == "DRAINING")
+        job.finishRun()
+        #expect(job.state == .drained)
+        let refused = api.drain(job.id)
+        #expect(refused.status == 409)
+        #expect((try object(refused)["error"] as? String)?.contains("DRAINED") == true)
+        #expect(api.drain("missing").status == 404)
+    }
+
     @Test func jsonEscapesWhatWouldBreakAPage() {
         #expect(JSONValue.string("a\"b\\c\n</script>").rendered == #""a\"b\\c\n\u003c/script>""#)
         #expect(JSONValue.object([("k", .array([.int(1), .null, .bool(true)]))]).rendered == #"{"k":[1,null,true]}"#)

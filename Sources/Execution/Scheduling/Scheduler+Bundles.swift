@@ -164,7 +164,7 @@ extension Scheduler {
         if clock.isTestOwned {
             return nodes.allSatisfy { if case .testStream(let runtime) = $0.kind { runtime.isExhausted } else { true } }
         }
-        return !streaming
+        return !streaming || draining
     }
 
     /// Bounds looping timers once a stage's input has ended.
@@ -174,7 +174,10 @@ extension Scheduler {
     private func launch(_ bundle: LaunchedBundle, _ runtime: StageRuntime,
                         into group: inout ThrowingTaskGroup<Completion, any Error>) {
         nextBundleID += 1
+        var bundle = bundle
         let stage = runtime.stage
+        let stageToRun = stageToRun(stage)
+        bundle.truncating = stageToRun.id != stage.id
         runtime.begin(bundle: bundle.id, hold: bundle.hold, lanes: bundle.lanes)
         busySlots[stage.environmentID, default: 0] += 1
         inFlightTotal += 1
@@ -187,7 +190,7 @@ extension Scheduler {
         let sideTokens = sideInputTokens(for: stage)
         let (runner, userState, id, timers) = (bundles, self.userState, bundle.id, bundle.timers)
         group.addTask {
-            let ran = try await runner.run(stage, handle: handle, timers: timers, sideInputs: try sides.get(),
+            let ran = try await runner.run(stageToRun, handle: handle, timers: timers, sideInputs: try sides.get(),
                                            sideInputTokens: sideTokens, userState: userState)
             return .bundle(id, ran)
         }
@@ -198,6 +201,7 @@ extension Scheduler {
     func complete(_ id: Int, _ ran: RanBundle) async throws {
         guard let bundle = running.removeValue(forKey: id)?.bundle else { return }
         noSplitBefore[id] = nil
+        drainCheckpointed.remove(id)
         let node = nodes[bundle.node]
         guard case .stage(let runtime) = node.kind else { return }
         let stage = runtime.stage
@@ -238,4 +242,6 @@ struct LaunchedBundle: Sendable {
     var timers: [BundleTimerInput] = []
     var hold = BeamTime.maxTimestamp
     var lanes: Set<Int> = []
+    /// Runs the stage's truncating variant (the job drains).
+    var truncating = false
 }

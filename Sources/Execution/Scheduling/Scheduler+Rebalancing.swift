@@ -29,18 +29,22 @@ extension Scheduler {
                   (noSplitBefore[id] ?? 0) <= now, let environment = environment(ofBundle: id),
                   idleByEnvironment[environment, default: 0] > 0 else { continue }
             idleByEnvironment[environment, default: 0] -= 1
-            splitting.insert(id)
             let idle = max(1, idleSlots(environment))
             // Keep an even share: with k idle workers the running bundle keeps 1/(k+1) of what is left.
-            let fraction = Double(idle) / Double(idle + 1)
-            let handle = candidate.handle
-            let residualTransform = stage(ofBundle: id)?.residualTransformID
-            group.addTask {
-                do {
-                    return .split(id, .success(try await handle.split(fraction: fraction, residualTransformID: residualTransform)))
-                } catch {
-                    return .split(id, .failure(error))
-                }
+            askToSplit(id, fraction: Double(idle) / Double(idle + 1), into: &group)
+        }
+    }
+
+    /// Sends running bundle `id` a split request; `apply` queues what it gives up.
+    func askToSplit(_ id: Int, fraction: Double, into group: inout ThrowingTaskGroup<Completion, any Error>) {
+        guard let handle = running[id]?.handle else { return }
+        splitting.insert(id)
+        let residualTransform = stage(ofBundle: id)?.residualTransformID
+        group.addTask {
+            do {
+                return .split(id, .success(try await handle.split(fraction: fraction, residualTransformID: residualTransform)))
+            } catch {
+                return .split(id, .failure(error))
             }
         }
     }

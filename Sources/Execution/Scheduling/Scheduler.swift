@@ -58,6 +58,9 @@ final class Scheduler {
     /// The boundary's feed: a read in flight, and whether it has ended.
     var feedReading = false
     var feedEnded = false
+    /// Set once the job drains (Scheduler+Drain); bundles asked to checkpoint for it.
+    var draining = false
+    var drainCheckpointed: Set<Int> = []
 
     /// One plan step with its watermarks.
     final class Node {
@@ -175,6 +178,8 @@ final class Scheduler {
         case wake(Int64)
         /// The boundary feed's next chunks, or nil at its end.
         case fed([(String, [UInt8])]?)
+        /// The job was drained (true), or ended without a drain.
+        case drain(Bool)
     }
 
     func run() async throws {
@@ -190,12 +195,15 @@ final class Scheduler {
             }
         }
         try await withThrowingTaskGroup(of: Completion.self) { group in
+            watchForDrain(into: &group)
+            if bundles.job.state == .draining { beginDrain() }
             while true {
                 try Task.checkCancellation()
                 try await updateWatermarks()
                 releaseFinishedSideInputs()
                 try launchBundles(into: &group)
                 readFeed(into: &group)
+                requestDrainCheckpoints(into: &group)
                 requestSplits(into: &group)
                 await autoscale(into: &group)
                 publishStatus()
@@ -229,6 +237,8 @@ final class Scheduler {
                     scaled(environmentID, outcome)
                 case .fed(let chunks)?:
                     try fed(chunks)
+                case .drain(let requested)?:
+                    if requested { beginDrain() }
                 case nil:
                     continue
                 }

@@ -30,6 +30,8 @@ final class StageRuntime {
     var stateExpiredThrough = BeamTime.minTimestamp
     /// Consecutive timer-only bundles at watermark +inf, to stop timers that loop forever.
     var drainingTimerRounds = 0
+    /// Set when the job drains: residuals resume at once, whatever delay the SDK asked for.
+    private(set) var isDraining = false
 
     /// Lanes of a keyed stage: enough that every worker finds one free.
     static let laneCount = 64
@@ -149,8 +151,14 @@ final class StageRuntime {
                      outputWatermark: Int64, hold: Int64) {
         let estimate = residual.application.outputWatermarks.values.map(\.millis).min()
         residuals.append(Residual(data: [UInt8](residual.application.element),
-                                  resumeAt: ProcessingClock.wallMillis + max(0, residual.requestedTimeDelay.millis),
+                                  resumeAt: isDraining ? 0 : ProcessingClock.wallMillis + max(0, residual.requestedTimeDelay.millis),
                                   hold: estimate.map { max($0, outputWatermark) } ?? hold))
+    }
+
+    /// The job drains: every residual is due now (its bundle truncates it).
+    func startDraining() {
+        isDraining = true
+        residuals = residuals.map { Residual(data: $0.data, resumeAt: 0, hold: $0.hold) }
     }
 
     /// Up to `limit` residuals whose resume time has come, removed.

@@ -31,8 +31,13 @@ final class TestStreamRuntime {
         return event
     }
 
-    /// Every output at +inf: the stream has nothing more to say.
+    /// The job drains: the events not yet replayed are dropped and every output goes to +inf.
+    func stopReplay() {
+        next = step.events.count
+        finish()
+    }
 
+    /// Every output at +inf: the stream has nothing more to say.
     func finish() {
         for output in watermarks.keys { watermarks[output] = BeamTime.maxTimestamp }
     }

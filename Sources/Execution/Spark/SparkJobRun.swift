@@ -54,6 +54,13 @@ final class SparkJobRun: Sendable {
                                              environment: ["PYSPARK_PYTHON": spark.python, "PYSPARK_DRIVER_PYTHON": spark.python],
                                              logger: logger)
         job.post("Submitted to Spark (\(spark.master)): \(plan.stages.count) fused stages in \(segments.segments.count) Spark stages")
+        // Spark tasks run the plain stages: a drained job reads its bounded input to the end.
+        let drainNotice = Task { [job] in
+            guard await job.waitForDrainRequest() else { return }
+            job.post("Draining on Spark: the job reads its bounded input to the end (splittable DoFn restrictions are not truncated; --beam_engine=local truncates them) and then ends DRAINED",
+                     importance: .jobMessageWarning)
+        }
+        defer { drainNotice.cancel() }
         var outcome: Result<Void, ExecutionError>?
         await withTaskCancellationHandler {
             for await line in submission.lines {

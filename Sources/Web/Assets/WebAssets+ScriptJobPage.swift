@@ -1,4 +1,4 @@
-/// Part of the dashboard's script (`WebAssets.javascript`): the job page (graph drawing, tables, logs, Cancel) and the boot code.
+/// Part of the dashboard's script (`WebAssets.javascript`): the job page (graph drawing, tables, logs, Cancel and Drain) and the boot code.
 /// Raw string: must never contain three quotes then a hash, or a backslash then a hash.
 extension WebAssets {
     static let scriptJobPage = #"""
@@ -20,7 +20,7 @@ function jobPage() {
   var state = null;
   var sawTerminal = false;
   var poller = null;
-  var cancelPending = false;
+  var actionPending = null; // "cancel" or "drain" while its request is out
 
   setText("job-id", jobId);
 
@@ -54,20 +54,27 @@ function jobPage() {
   }
 
   function renderCancel() {
+    renderAction("cancel", "Cancel", "Cancelling", "danger");
+    // Drain stops a running job's sources and lets every window fire: no use once it stops.
+    renderAction("drain", "Drain", "Draining", "", state === "CANCELLING" || state === "DRAINING");
+  }
+
+  function renderAction(action, title, busyTitle, cls, hide) {
     var box = document.getElementById("job-actions");
-    var button = document.getElementById("cancel-button");
-    if (state === null || isTerminal(state)) {
+    var button = document.getElementById(action + "-button");
+    if (state === null || isTerminal(state) || hide) {
       if (button) button.remove();
       return;
     }
     if (!button) {
-      button = el("button", { type: "button", id: "cancel-button", "class": "danger", text: "Cancel" });
-      button.addEventListener("click", cancelJob);
+      button = el("button", { type: "button", id: action + "-button", "class": cls, text: title });
+      button.addEventListener("click", function () { stopJob(action, title); });
       box.appendChild(button);
     }
     var stopping = state === "CANCELLING" || state === "DRAINING";
-    button.disabled = cancelPending || stopping;
-    var label = cancelPending ? "Cancelling\u2026" : stopping ? (state === "DRAINING" ? "Draining\u2026" : "Cancelling\u2026") : "Cancel";
+    button.disabled = actionPending !== null || stopping;
+    var label = actionPending === action ? busyTitle + "\u2026"
+      : stopping ? (state === "DRAINING" ? "Draining\u2026" : "Cancelling\u2026") : title;
     if (button.textContent !== label) button.textContent = label;
   }
 
@@ -78,16 +85,16 @@ function jobPage() {
     r.hidden = false;
   }
 
-  function cancelJob() {
-    if (cancelPending) return;
-    cancelPending = true;
+  function stopJob(action, title) {
+    if (actionPending !== null) return;
+    actionPending = action;
     renderCancel();
-    requestJSON("POST", base + "/cancel").then(function (body) {
-      showCancelResult("Cancel requested: " + (str(body.state) || "accepted"), false);
+    requestJSON("POST", base + "/" + action).then(function (body) {
+      showCancelResult(title + " requested: " + (str(body.state) || "accepted"), false);
     }, function (err) {
-      showCancelResult("Cancel failed: " + err.message, true);
+      showCancelResult(title + " failed: " + err.message, true);
     }).then(function () {
-      cancelPending = false;
+      actionPending = null;
       renderCancel();
       if (poller) poller.now();
     });
