@@ -4,7 +4,7 @@
 /// the complete nested encoding of a window whose coder the runner cannot decode
 /// (for example a length-prefixed SDK-specific window coder); two such windows are
 /// equal exactly when their encodings are.
-public enum BeamWindow: Hashable, Sendable {
+public enum BeamWindow: Hashable, Sendable, Codable {
     case global
     /// [start, end) in millis.
     case interval(start: Int64, end: Int64)

@@ -25,3 +25,14 @@ public struct EncodedKey: Hashable, Sendable {
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 }
+
+/// In checkpoints: the key's bytes.
+extension EncodedKey: Codable {
+    public init(from decoder: any Decoder) throws {
+        self.init(try [UInt8](from: decoder))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try Array(bytes).encode(to: encoder)
+    }
+}

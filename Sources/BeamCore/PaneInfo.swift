@@ -3,8 +3,8 @@
 /// Carried by every windowed value; the engine stamps grouped output with it. The
 /// encoding is one byte (bit 0 first, bit 1 last, bits 2-3 timing, high nibble the
 /// encoding type) followed by zero, one or two varint indices.
-public struct PaneInfo: Hashable, Sendable {
-    public enum Timing: UInt8, Sendable {
+public struct PaneInfo: Hashable, Sendable, Codable {
+    public enum Timing: UInt8, Sendable, Codable {
         case early = 0
         case onTime = 1
         case late = 2

@@ -89,6 +89,9 @@ struct ServeCommand: AsyncParsableCommand {
           help: "Run batch jobs again from their pipeline when a restarted server finds them unfinished (needs a state folder; a job may choose with --experiments=recover_after_restart or no_recover_after_restart).")
     var recoverJobs = true
 
+    @Option(help: "Seconds between checkpoints of a streaming job's runner-side state (in the state folder), from which it resumes after a crash; 0 takes none.")
+    var checkpointInterval: Double = 10
+
     @Option(name: [.customLong("job-history"), .customLong("job_history")],
             help: "Finished jobs to keep: a count and/or an age, e.g. 500, 7d or 500,7d.")
     var jobHistory: String = "1000,30d"
@@ -111,6 +114,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard workerStartTimeout >= 1 else { throw ValidationError("--worker-start-timeout must be at least 1 second") }
         guard instructionTimeout >= 1 else { throw ValidationError("--instruction-timeout must be at least 1 second") }
         guard maxArtifactBytes >= 0 else { throw ValidationError("--max-artifact-bytes must not be negative") }
+        guard checkpointInterval >= 0 else { throw ValidationError("--checkpoint-interval must not be negative (0 takes no checkpoints)") }
         guard jobLogLimit >= 0 else { throw ValidationError("--job-log-limit must not be negative") }
         do { _ = try JobRetention(parsing: jobHistory) } catch { throw ValidationError("\(error)") }
         guard environmentCacheMillis >= 0 else { throw ValidationError("--environment-cache-ms must not be negative") }
@@ -140,7 +144,8 @@ struct ServeCommand: AsyncParsableCommand {
             ?? ArtifactStore.temporary()
         let registry = JobRegistry(store: jobStore, artifacts: store, retention: try JobRetention(parsing: jobHistory),
                                    harnessLogLimit: jobLogLimit, logger: logger)
-        let restored = try registry.restore(recovery: JobRecovery(enabled: recoverJobs))
+        let checkpoints = try checkpointInterval > 0 ? stateFolder.map { try CheckpointStore(folder: $0.appendingPathComponent("checkpoints")) } : nil
+        let restored = try registry.restore(recovery: JobRecovery(enabled: recoverJobs, checkpoints: checkpoints))
         if let stateFolder {
             logger.info("job history in \(stateFolder.path) (\(restored.count) job(s) from earlier runs, \(restored.startOver.count) run again)")
         }
@@ -154,6 +159,8 @@ struct ServeCommand: AsyncParsableCommand {
             bundleSizing: BundleSizing(maxElements: bundleMaxElements, maxBytes: bundleMaxBytes),
             workerPool: pool, environmentCache: .milliseconds(max(0, environmentCacheMillis)),
             dockerFallback: containers.fallback(engine: engine), logger: logger)
+        settings.checkpoints = checkpoints
+        settings.checkpointInterval = .milliseconds(Int64(checkpointInterval * 1000))
         settings.spark = try await spark.settings()
         if let master = settings.spark?.master { logger.info("bounded jobs run on Spark (\(master))") }
         let executor = PipelineExecutor(settings: settings, logger: logger)

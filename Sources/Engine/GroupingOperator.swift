@@ -12,6 +12,16 @@ public protocol GroupingOperator: Sendable {
     /// Windows of keys that need merging by the SDK (custom merging WindowFns).
     mutating func windowsToMerge() -> [(key: [UInt8], windows: [BeamWindow])]
     mutating func merge(key: [UInt8], _ merges: [(result: BeamWindow, originals: [BeamWindow])]) throws
+    /// Everything buffered, for a streaming job's checkpoint.
+    func checkpoint() throws -> GroupingCheckpoint
+    /// Replaces the buffered state with a checkpoint's (of an operator built the same way).
+    mutating func restore(_ checkpoint: GroupingCheckpoint) throws
+}
+
+/// A grouping operator's state in a checkpoint. Only the triggered operator
+/// has one: streaming jobs, the ones checkpointed, always use it.
+public enum GroupingCheckpoint: Codable, Sendable {
+    case triggered(TriggeredGroupByKey.Checkpoint)
 }
 
 extension TriggeredGroupByKey: GroupingOperator {}
@@ -34,6 +44,14 @@ public struct BatchGroupByKey: GroupingOperator {
 
     /// Whether the one-pass operator gives the triggered operator's result:
     /// the default trigger over windows the runner can merge and time.
+    public func checkpoint() throws -> GroupingCheckpoint {
+        throw EngineError.unsupported("a checkpoint of the batch GroupByKey (only streaming jobs are checkpointed)")
+    }
+
+    public mutating func restore(_ checkpoint: GroupingCheckpoint) throws {
+        throw EngineError.unsupported("restoring the batch GroupByKey from a checkpoint")
+    }
+
     public static func applies(to windowing: WindowingSpec) -> Bool {
         guard windowing.trigger == .default else { return false }
         if case .custom = windowing.windowFn { return false }

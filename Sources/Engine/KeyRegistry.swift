@@ -4,13 +4,17 @@ import BeamCore
 /// copies of the encoded bytes, a first-appearance sequence (for deterministic output
 /// order), and a count of the windows using each key so a key is forgotten with its
 /// last window (streaming keys come and go).
-struct KeyRegistry: Sendable {
+struct KeyRegistry: Sendable, Codable {
     private var indices: [EncodedKey: Int] = [:]
     private var keys: [ArraySlice<UInt8>] = []
     private var sequences: [Int] = []
     private var useCounts: [Int] = []
     private var free: [Int] = []
     private var nextSequence = 0
+
+    private enum CodingKeys: String, CodingKey {
+        case indices, keys, sequences, useCounts, free, nextSequence
+    }
 
     func index(of key: ArraySlice<UInt8>) -> Int? {
         indices[EncodedKey(key)]
@@ -60,5 +64,28 @@ struct KeyRegistry: Sendable {
         indices[EncodedKey(keys[index])] = nil
         keys[index] = []
         free.append(index)
+    }
+}
+
+/// In checkpoints (`ArraySlice` is not `Codable`): keys as byte arrays.
+extension KeyRegistry {
+    init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        indices = try values.decode([EncodedKey: Int].self, forKey: .indices)
+        keys = try values.decode([[UInt8]].self, forKey: .keys).map { $0[...] }
+        sequences = try values.decode([Int].self, forKey: .sequences)
+        useCounts = try values.decode([Int].self, forKey: .useCounts)
+        free = try values.decode([Int].self, forKey: .free)
+        nextSequence = try values.decode(Int.self, forKey: .nextSequence)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var values = encoder.container(keyedBy: CodingKeys.self)
+        try values.encode(indices, forKey: .indices)
+        try values.encode(keys.map(Array.init), forKey: .keys)
+        try values.encode(sequences, forKey: .sequences)
+        try values.encode(useCounts, forKey: .useCounts)
+        try values.encode(free, forKey: .free)
+        try values.encode(nextSequence, forKey: .nextSequence)
     }
 }

@@ -4,7 +4,7 @@ import BeamCore
 /// watermark holds, trigger state, the last pane emitted, and pending wake-ups (Java's
 /// ReduceFnRunner state for one window). A closed window (trigger finished) keeps
 /// only its tombstone until garbage collection, so later elements are dropped.
-struct KeyedWindowState: Sendable {
+struct KeyedWindowState: Sendable, Codable {
     let key: Int
     let keySequence: Int
     let window: BeamWindow

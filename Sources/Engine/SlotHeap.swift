@@ -3,8 +3,8 @@
 ///
 /// `TriggeredGroupByKey` keeps three: event-time timers, processing-time deadlines and
 /// watermark holds.
-struct SlotHeap: Sendable {
-    struct Entry: Sendable, Comparable {
+struct SlotHeap: Sendable, Codable {
+    struct Entry: Sendable, Comparable, Codable {
         var time: Int64
         var slot: Int
         /// The slot's generation when pushed: a reused slot makes older entries stale.

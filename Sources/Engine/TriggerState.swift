@@ -2,7 +2,7 @@
 /// each counting or timing node's value (Java's finished bits plus trigger state cells).
 ///
 /// Owned by the window's `KeyedWindowState`; changed only through `TriggerProgram`.
-struct TriggerState: Sendable, Hashable {
+struct TriggerState: Sendable, Hashable, Codable {
     /// Marks a processing-time node that has no deadline yet.
     static let unset = Int64.min
 

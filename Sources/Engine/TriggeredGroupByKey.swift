@@ -31,7 +31,7 @@ public struct TriggeredGroupByKey: Sendable {
     var unmergedKeys = Set<Int>()
 
     /// Number of elements dropped as too late so far.
-    public private(set) var droppedLateElements = 0
+    public internal(set) var droppedLateElements = 0
 
     public init(keyCoder: CoderSpec, valueCoder: CoderSpec, windowing: WindowingSpec) throws {
         codec = WindowedValueCodec(elementCoder: .kv(keyCoder, valueCoder), windowCoder: windowing.windowCoder)

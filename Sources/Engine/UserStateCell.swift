@@ -8,7 +8,7 @@
 ///   is sort-key order and ranges are byte ranges.
 /// Chunks are kept as appended: each holds whole encoded elements, which is
 /// where the State API may cut pages.
-struct UserStateCell: Sendable {
+struct UserStateCell: Sendable, Codable {
     private(set) var entries: [[UInt8]: [[UInt8]]] = [:]
     private(set) var byteCount = 0
 

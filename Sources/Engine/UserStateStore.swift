@@ -11,7 +11,7 @@ import Synchronization
 /// The scheduler calls `expire` as the watermark passes windows, so state
 /// lives no longer than its window (plus allowed lateness).
 public final class UserStateStore: Sendable {
-    public struct Address: Hashable, Sendable {
+    public struct Address: Hashable, Sendable, Codable {
         public let transformID: String
         public let stateID: String
         public let key: [UInt8]
@@ -27,16 +27,16 @@ public final class UserStateStore: Sendable {
 
     /// How a cell's bytes are organised; part of its identity, so a bag and a
     /// multimap at the same address never mix.
-    public enum Kind: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable, Codable {
         case bag, multimap, orderedList
     }
 
-    struct CellID: Hashable, Sendable {
+    struct CellID: Hashable, Sendable, Codable {
         var address: Address
         var kind: Kind
     }
 
-    private struct Table {
+    fileprivate struct Table: Codable {
         /// Cells by transform id, then by encoded window: expiry visits one
         /// transform's windows (few) rather than its cells (one per key).
         var cells: [String: [[UInt8]: [CellID: UserStateCell]]] = [:]
@@ -116,6 +116,22 @@ public final class UserStateStore: Sendable {
             windows.values.forEach { table.forget($0) }
             return windows.values.reduce(0) { $0 + $1.count }
         }
+    }
+
+    // MARK: Checkpoints
+
+    /// Every committed cell, for a streaming job's checkpoint (taken while no bundle runs).
+    public struct Checkpoint: Codable, Sendable {
+        fileprivate let table: Table
+    }
+
+    public func checkpoint() -> Checkpoint {
+        table.withLock { Checkpoint(table: $0) }
+    }
+
+    /// Replaces the store's cells with a checkpoint's.
+    public func restore(_ checkpoint: Checkpoint) {
+        table.withLock { $0 = checkpoint.table }
     }
 
     // MARK: Used by Transaction

@@ -3,8 +3,8 @@ import BeamCore
 /// The live (key, window) states of one `TriggeredGroupByKey`, in reusable slots with a
 /// generation per slot (so heap entries naming a reused slot are recognised as stale),
 /// indexed by (key, window) and, for merging windowing, by key.
-struct WindowTable: Sendable {
-    private struct Address: Hashable {
+struct WindowTable: Sendable, Codable {
+    private struct Address: Hashable, Codable {
         let key: Int
         let window: BeamWindow
     }

@@ -22,6 +22,10 @@ public struct ExecutionSettings: Sendable {
     public var dockerFallback: DockerFallback?
     /// `--spark-master`: where bounded jobs run, unless they ask for the local engine.
     public var spark: SparkSettings?
+    /// Where streaming jobs' checkpoints go (`<state-dir>/checkpoints`); nil: none are taken.
+    public var checkpoints: CheckpointStore?
+    /// `--checkpoint-interval`.
+    public var checkpointInterval: Duration = .seconds(10)
 
     public init(host: String = "127.0.0.1", artifacts: ArtifactStore,
                 workerStartTimeout: Duration = .seconds(120), bundleRetries: BundleRetryPolicy = BundleRetryPolicy(),

@@ -108,7 +108,8 @@ struct JobRun {
                                       slots: slots,
                                       autoscaling: workerCount.autoscaling && maximum > 1
                                           ? AutoscalingPolicy(maximum: maximum, keepWarm: keepWarm) : nil,
-                                      sizing: settings.bundleSizing, boundary: boundary, logger: logger)
+                                      sizing: settings.bundleSizing, boundary: boundary, checkpoints: checkpointPolicy,
+                                      logger: logger)
         // Running bundles report progress while the scheduler waits for them.
         let poller = Task { await progress.run(every: Self.progressInterval) }
         let reporter = Task { await JobStatusReporter(job: job, workers: workers).run() }
@@ -121,6 +122,20 @@ struct JobRun {
     }
 
     static let progressInterval: Duration = .seconds(1)
+
+    /// Streaming jobs a restarted server can resume are checkpointed; one
+    /// that has a checkpoint already was interrupted and resumes from it.
+    /// LOOPBACK/EXTERNAL jobs and jobs that opt out of recovery are not
+    /// (their workers, or their wish, do not survive a restart).
+    private var checkpointPolicy: CheckpointPolicy? {
+        guard let store = settings.checkpoints, boundary == nil, job.isStreaming,
+              !plan.environments.values.contains(where: { $0.urn == "beam:env:external:v1" }),
+              !job.options.beamExperiments.contains(JobRecovery.optOut) else { return nil }
+        let jobID = job.id
+        return CheckpointPolicy(interval: settings.checkpointInterval,
+                                write: { try store.write($0, jobID: jobID) },
+                                resumeFrom: store.read(jobID: jobID))
+    }
 
     /// SDK harness log entries become job messages at the matching importance
     /// (bounded per job; the server log has every one).

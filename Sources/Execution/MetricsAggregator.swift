@@ -19,6 +19,11 @@ final class MetricsAggregator: Sendable {
     private let merged = Mutex<[Key: MonitoringInfo]>([:])
     private let failedAttempts = Mutex<[Key: MonitoringInfo]>([:])
 
+    /// The committed metrics, merged (for a checkpoint; `add` restores them).
+    var committedInfos: [MonitoringInfo] {
+        merged.withLock { Array($0.values) }
+    }
+
     func add(_ infos: [MonitoringInfo]) {
         merged.withLock { Self.fold(infos, into: &$0) }
     }

@@ -62,6 +62,15 @@ struct PendingTimers {
 
     var isEmpty: Bool { held.isEmpty }
 
+    /// Every held timer in its family's encoding (for a checkpoint; `record` restores them).
+    var heldTimers: [BundleTimerKey: [UInt8]] {
+        var timers: [BundleTimerKey: [UInt8]] = [:]
+        for (identity, timer) in held {
+            timers[BundleTimerKey(transformID: identity.transformID, timerFamilyID: identity.familyID), default: []] += timer.bytes
+        }
+        return timers
+    }
+
     /// Records the timers a bundle sent, in the order it set them.
     mutating func record(_ timers: [BundleTimerKey: [UInt8]]) throws {
         guard timers.values.contains(where: { !$0.isEmpty }) else { return }

@@ -16,6 +16,8 @@ public struct PipelineExecutor: JobExecutor {
     }
 
     public func execute(_ job: Job) async {
+        // A job that ends (or is cancelled) is never resumed: only a crash leaves its checkpoint.
+        defer { settings.checkpoints?.delete(jobID: job.id) }
         var plan: ExecutionPlan
         do {
             plan = try PipelinePlanner.plan(job.pipeline)

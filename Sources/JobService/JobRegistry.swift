@@ -43,10 +43,14 @@ public final class JobRegistry: Sendable {
             guard !job.isTerminal else { continue }
             switch recovery.outcome(for: job) {
             case .startOver(let text):
+                let wasDraining = job.state == .draining
                 job.startOver(text)
+                // Drained from its first bundle, as when Drain reaches a STARTING job.
+                if wasDraining { _ = try? job.requestDrain() }
                 startOver.append(job)
             case .fail(let text):
                 Self.endInterrupted(job, saying: text)
+                recovery.checkpoints?.delete(jobID: job.id)
             }
         }
         enforceRetention()

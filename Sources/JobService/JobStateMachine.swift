@@ -27,6 +27,7 @@ public enum JobStateMachine {
         .running: [.done, .failed, .cancelling, .draining, .starting],
         // Once cancelling, the only way out is cancelled.
         .cancelling: [.cancelled],
-        .draining: [.drained, .failed, .cancelling],
+        // Back to starting only when a restarted server resumes the drain (JobRecovery).
+        .draining: [.drained, .failed, .cancelling, .starting],
     ]
 }

@@ -31,8 +31,8 @@ pytestmark = pytest.mark.timeout(180)
 
 
 class CountAtWindowEnd(beam.DoFn):
-    """Buffers each key's elements and emits their count when an event-time
-    timer at the end of the window fires (which a drain makes happen)."""
+    """Counts each window's elements in bag state; an event-time timer at the
+    window's end emits "timer <window start> <count>" (a drain makes it fire)."""
     SEEN = BagStateSpec("seen", VarIntCoder())
     FLUSH = TimerSpec("flush", TimeDomain.WATERMARK)
 
@@ -42,8 +42,8 @@ class CountAtWindowEnd(beam.DoFn):
         flush.set(w.end)
 
     @on_timer(FLUSH)
-    def on_flush(self, seen=beam.DoFn.StateParam(SEEN)):
-        yield f"timer {sum(seen.read())}"
+    def on_flush(self, w=beam.DoFn.WindowParam, seen=beam.DoFn.StateParam(SEEN)):
+        yield f"timer {float(w.start)} {sum(seen.read())}"
         seen.clear()
 
 
@@ -71,7 +71,8 @@ def test_draining_an_unbounded_job_fires_its_windows_and_ends_drained(job_server
         if result.state not in (PipelineState.DRAINED, PipelineState.FAILED):
             result.cancel()
     read = len(lines(raw))
-    assert sorted(lines(fired)) == [f"timer {read}", f"window {read}"], (read, lines(fired))
+    assert sorted(line.split()[0] + " " + line.split()[-1] for line in lines(fired)) == \
+        [f"timer {read}", f"window {read}"], (read, lines(fired))
     time.sleep(1)
     assert len(lines(raw)) == read, "elements were read after the job was DRAINED"
     texts = [m.message_text for m in messages(job_server, result._job_id)]

@@ -155,6 +155,38 @@ import Testing
         #expect(optedIn == .starting)
     }
 
+    @Test func aStreamingJobResumesFromItsCheckpointAndOneWithoutIsFailed() throws {
+        var streaming = Google_Protobuf_Struct()
+        streaming.fields["beam:option:streaming:v1"] = .init(boolValue: true)
+        let folder = freshFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ids: [String] = try withRegistry(folder) { registry in
+            (0..<3).map { index in
+                let job = registry.prepare(name: "s", pipeline: pipeline("Read"), options: streaming)
+                job.transition(to: .starting)
+                job.transition(to: .running)
+                if index == 2 { job.transition(to: .draining) }
+                return job.id
+            }
+        }
+        let checkpoints = try CheckpointStore(folder: folder.appendingPathComponent("checkpoints"))
+        try checkpoints.write([1, 2, 3], jobID: ids[0])
+        try checkpoints.write([4], jobID: ids[2])
+        #expect(checkpoints.read(jobID: ids[0]) == [1, 2, 3])
+        try withRegistry(folder, recovery: JobRecovery(enabled: true, checkpoints: checkpoints)) { registry in
+            let resumed = try registry.job(id: ids[0])
+            #expect(resumed.state == .starting)
+            #expect(resumed.messages.contains { $0.messageText.contains("resuming it from its checkpoint") })
+            let lost = try registry.job(id: ids[1])
+            #expect(lost.state == .failed)
+            #expect(lost.failureReason?.contains("had not written a checkpoint yet") == true, "\(lost.failureReason ?? "")")
+            // A job that was draining resumes and drains again from its first bundle.
+            #expect(try registry.job(id: ids[2]).state == .draining)
+        }
+        checkpoints.delete(jobID: ids[0])
+        #expect(checkpoints.read(jobID: ids[0]) == nil)
+    }
+
     @Test func aVersionOneDatabaseIsMigratedKeepingItsJobs() throws {
         let folder = freshFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

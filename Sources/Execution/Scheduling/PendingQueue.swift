@@ -75,6 +75,11 @@ struct PendingQueue {
         return (taken, takenHold)
     }
 
+    /// What is queued, chunk by chunk with its hold (for a checkpoint; `append` restores it).
+    var queuedChunks: [(bytes: [UInt8], hold: Int64)] {
+        chunks[head...].map { ($0.bytes, $0.hold) }
+    }
+
     /// The summed `weight` of every queued element.
     func totalWeight(coder: CoderSpec, weight: (ArraySlice<UInt8>) -> Double) throws -> Double {
         var total = 0.0

@@ -7,7 +7,7 @@ import Foundation
 /// "now + d" from the wall clock fires once the TestStream has advanced by d.
 ///
 /// Read by the scheduler for processing-time timers and triggers.
-struct ProcessingClock {
+struct ProcessingClock: Codable {
     private(set) var isTestOwned: Bool
     private var testMillis: Int64
 

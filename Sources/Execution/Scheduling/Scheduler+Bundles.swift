@@ -60,6 +60,8 @@ extension Scheduler {
     /// more (bounding what waits in queues), and a source that is always
     /// runnable cannot starve the stages after it.
     func launchBundles(into group: inout ThrowingTaskGroup<Completion, any Error>) throws {
+        // A due checkpoint waits for the running bundles to finish, so none starts.
+        guard !checkpointPending else { return }
         let drainProcessingTime = drainsProcessingTime
         var launchedOne = true
         while launchedOne {
@@ -201,7 +203,7 @@ extension Scheduler {
     func complete(_ id: Int, _ ran: RanBundle) async throws {
         guard let bundle = running.removeValue(forKey: id)?.bundle else { return }
         noSplitBefore[id] = nil
-        drainCheckpointed.remove(id)
+        checkpointAsked.remove(id)
         let node = nodes[bundle.node]
         guard case .stage(let runtime) = node.kind else { return }
         let stage = runtime.stage

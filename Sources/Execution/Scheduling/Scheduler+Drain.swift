@@ -33,6 +33,8 @@ extension Scheduler {
                 continue
             }
         }
+        // A crash while draining resumes from here and drains again.
+        if checkpoints != nil { checkpointPending = true }
         let sources = truncated > 0 ? "; \(truncated) splittable DoFn stage(s) truncate their restrictions" : ""
         bundles.job.post("Draining: sources stop, watermarks advance to +inf and every window fires\(sources)")
         logger.info("job draining", metadata: ["truncating stages": "\(truncated)"])
@@ -44,15 +46,8 @@ extension Scheduler {
     }
 
     /// Asks each bundle of a splittable DoFn that started before the drain to
-    /// checkpoint now (a split at fraction 0), once: its remainder comes back
-    /// as a residual and is truncated.
+    /// checkpoint now, so its remainder comes back as a residual and is truncated.
     func requestDrainCheckpoints(into group: inout ThrowingTaskGroup<Completion, any Error>) {
-        guard draining else { return }
-        for (id, candidate) in running where candidate.splittable && !splitting.contains(id) && !drainCheckpointed.contains(id) {
-            guard let stage = nodes[candidate.bundle.node].stageRuntime?.stage, stage.truncating != nil,
-                  !candidate.bundle.truncating else { continue }
-            drainCheckpointed.insert(id)
-            askToSplit(id, fraction: 0, into: &group)
-        }
+        if draining { askSplittableBundlesToCheckpoint(into: &group) }
     }
 }

@@ -58,9 +58,19 @@ final class Scheduler {
     /// The boundary's feed: a read in flight, and whether it has ended.
     var feedReading = false
     var feedEnded = false
-    /// Set once the job drains (Scheduler+Drain); bundles asked to checkpoint for it.
+    /// Set once the job drains (Scheduler+Drain).
     var draining = false
-    var drainCheckpointed: Set<Int> = []
+    /// Running bundles already asked to checkpoint (for a drain or a checkpoint).
+    var checkpointAsked: Set<Int> = []
+    /// A streaming job's checkpoints (Scheduler+Checkpoint); nil: none are taken.
+    let checkpoints: CheckpointPolicy?
+    var nextCheckpointAt: Int64 = 0
+    /// A checkpoint is due: no bundle starts until it is written.
+    var checkpointPending = false
+    var checkpointsTaken = 0
+    var checkpointWriteFailures = 0
+    /// Wall-clock millis the pending checkpoint became due (the pause starts).
+    var checkpointDueSince: Int64 = 0
 
     /// One plan step with its watermarks.
     final class Node {
@@ -85,8 +95,10 @@ final class Scheduler {
 
     init(plan: ExecutionPlan, streaming: Bool, bundles: StageBundleRunner, userState: UserStateStore,
          slots: [String: Int], autoscaling: AutoscalingPolicy? = nil, sizing: BundleSizing,
-         boundary: PlanBoundary? = nil, logger: Logger) throws {
+         boundary: PlanBoundary? = nil, checkpoints: CheckpointPolicy? = nil, logger: Logger) throws {
         self.plan = plan
+        self.checkpoints = checkpoints
+        if let checkpoints { nextCheckpointAt = ProcessingClock.wallMillis + Int64(checkpoints.interval / .milliseconds(1)) }
         self.boundary = boundary
         self.logger = logger
         self.slots = slots
@@ -183,10 +195,14 @@ final class Scheduler {
     }
 
     func run() async throws {
-        for node in nodes {
-            if case .impulse(let output) = node.kind {
-                try deliver(ImpulseElement.encoded(), to: output, hold: BeamTime.minTimestamp)
-                node.outputWatermark = BeamTime.maxTimestamp
+        if let resumed = checkpoints?.resumeFrom {
+            try restore(from: resumed)
+        } else {
+            for node in nodes {
+                if case .impulse(let output) = node.kind {
+                    try deliver(ImpulseElement.encoded(), to: output, hold: BeamTime.minTimestamp)
+                    node.outputWatermark = BeamTime.maxTimestamp
+                }
             }
         }
         if let boundary {
@@ -207,7 +223,8 @@ final class Scheduler {
                 requestSplits(into: &group)
                 await autoscale(into: &group)
                 publishStatus()
-                if inFlightTotal == 0 {
+                if try checkpointIfDue(into: &group) { continue }
+                if inFlightTotal == 0 && !checkpointPending {
                     if try applyNextTestStreamEvent() { continue }
                     if isDone {
                         publishStatus(force: true)
@@ -220,7 +237,7 @@ final class Scheduler {
                 guard inFlightTotal > 0 || deadline != nil || !pendingWakes.isEmpty || feedReading else {
                     throw ExecutionError("The pipeline stalled: nothing can run and watermarks are held at \(stallReport())")
                 }
-                if let deadline { scheduleWake(in: deadline, group: &group) }
+                if let wake = [deadline, millisUntilCheckpoint].compactMap({ $0 }).min() { scheduleWake(in: max(0, wake), group: &group) }
                 switch try await group.next() {
                 case .bundle(let id, let ran)?:
                     if splitting.contains(id) {

@@ -35,6 +35,9 @@ final class SideInputState {
         version += 1
     }
 
+    /// The committed chunks (for a checkpoint; `append` restores them).
+    var committedChunks: [[UInt8]] { chunks }
+
     func release() {
         isReleased = true
         chunks = []

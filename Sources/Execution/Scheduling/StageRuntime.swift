@@ -36,7 +36,7 @@ final class StageRuntime {
     /// Lanes of a keyed stage: enough that every worker finds one free.
     static let laneCount = 64
 
-    struct Residual {
+    struct Residual: Codable {
         /// Elements in the stage source's coder.
         let data: [UInt8]
         /// Wall-clock millis before which the SDK asked not to resume it.
@@ -153,6 +153,11 @@ final class StageRuntime {
         residuals.append(Residual(data: [UInt8](residual.application.element),
                                   resumeAt: isDraining ? 0 : ProcessingClock.wallMillis + max(0, residual.requestedTimeDelay.millis),
                                   hold: estimate.map { max($0, outputWatermark) } ?? hold))
+    }
+
+    /// Residuals of a checkpoint, queued again as they were.
+    func restore(residuals restored: [Residual]) {
+        residuals += restored
     }
 
     /// The job drains: every residual is due now (its bundle truncates it).

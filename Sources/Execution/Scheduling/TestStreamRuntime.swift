@@ -19,6 +19,15 @@ final class TestStreamRuntime {
 
     var isExhausted: Bool { next >= step.events.count }
 
+    /// How many events were replayed (for a checkpoint).
+    var position: Int { next }
+
+    /// Back to where a checkpoint left the stream.
+    func restore(position: Int, watermarks: [String: Int64]) {
+        next = min(position, step.events.count)
+        self.watermarks = watermarks
+    }
+
     /// The next event, advancing past it (a watermark event moves its output's
     /// watermark). Once the caller has applied the last one it calls `finish`.
     func takeEvent() -> TestStreamStep.Event? {
