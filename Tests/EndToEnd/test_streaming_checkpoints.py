@@ -12,6 +12,7 @@ import os
 import signal
 import time
 
+import grpc
 import pytest
 
 import apache_beam as beam
@@ -20,6 +21,9 @@ from apache_beam.portability.api import beam_job_api_pb2
 from apache_beam.transforms import window
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.utils.timestamp import Duration, Timestamp
+
+from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
+from apache_beam.transforms.core import RestrictionProvider
 
 from job_server import DEFAULT_BINARY, JobServer, job_stub, messages, portable_options, wait_for
 from test_drain import CountAtWindowEnd
@@ -117,3 +121,62 @@ def test_a_loopback_streaming_job_is_not_checkpointed_and_fails_after_a_crash(se
     second = server()
     assert state_of(second, job_id) == beam_job_api_pb2.JobState.FAILED
     assert any("LOOPBACK or EXTERNAL" in m.message_text for m in messages(second, job_id))
+
+
+class UnsplittableTracker(OffsetRestrictionTracker):
+    """Refuses every split request, so its bundle neither ends nor checkpoints."""
+
+    def try_split(self, fraction_of_remainder):
+        return None
+
+    def is_bounded(self):
+        return False
+
+
+class Unsplittable(RestrictionProvider):
+    def initial_restriction(self, element):
+        return OffsetRange(0, element)
+
+    def create_tracker(self, restriction):
+        return UnsplittableTracker(restriction)
+
+    def restriction_size(self, element, restriction):
+        return restriction.size()
+
+
+class EndlessUnsplittableReader(beam.DoFn):
+    def process(self, element, tracker=beam.DoFn.RestrictionParam(Unsplittable())):
+        position = tracker.current_restriction().start
+        while tracker.try_claim(position):
+            yield position
+            position += 1
+            time.sleep(0.01)
+
+
+def test_a_bundle_that_never_checkpoints_skips_the_checkpoint_instead_of_stopping_the_job(server, tmp_path):
+    out = str(tmp_path / "read.txt")
+    first = server()
+    p = beam.Pipeline(options=PipelineOptions(portable_options(first.endpoint, "PROCESS") + ["--streaming"]))
+    _ = p | beam.Create([10 ** 9]) | beam.ParDo(EndlessUnsplittableReader()) | beam.ParDo(AppendTo(out))
+    job_id = p.run()._job_id
+    try:
+        skipped = lambda: any(t.startswith("A checkpoint was skipped") for t in texts_so_far(first, job_id))
+        assert wait_for(skipped, 60), texts_so_far(first, job_id)
+        assert state_of(first, job_id) == beam_job_api_pb2.JobState.RUNNING
+        read = len(lines(out))
+        assert wait_for(lambda: len(lines(out)) > read + 10, 30), "the job stopped reading after the skipped checkpoint"
+    finally:
+        job_stub(first).Cancel(beam_job_api_pb2.CancelJobRequest(job_id=job_id), timeout=10)
+
+
+def texts_so_far(server, job_id):
+    """The messages of a running job so far (its stream stays open: read what is there)."""
+    stream = job_stub(server).GetMessageStream(beam_job_api_pb2.JobMessagesRequest(job_id=job_id), timeout=2)
+    texts = []
+    try:
+        for response in stream:
+            if response.HasField("message_response"):
+                texts.append(response.message_response.message_text)
+    except grpc.RpcError:
+        pass  # the deadline ends the replay
+    return texts

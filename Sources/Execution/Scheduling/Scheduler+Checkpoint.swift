@@ -19,12 +19,20 @@ extension Scheduler {
     func checkpointIfDue(into group: inout ThrowingTaskGroup<Completion, any Error>) throws -> Bool {
         guard let policy = checkpoints else { return false }
         let now = ProcessingClock.wallMillis
-        if !checkpointPending, now >= nextCheckpointAt {
-            checkpointPending = true
-            checkpointDueSince = now
-        }
+        if !checkpointPending, now >= nextCheckpointAt { pauseForCheckpoint() }
         guard checkpointPending else { return false }
         guard inFlightTotal == 0, splitting.isEmpty else {
+            guard now - checkpointDueSince < pauseLimitMillis(policy) else {
+                // A bundle that neither ends nor checkpoints must not stop the job: skip this one.
+                checkpointPending = false
+                nextCheckpointAt = now + Int64(policy.interval / .milliseconds(1))
+                checkpointsSkipped += 1
+                if checkpointsSkipped == 1 {
+                    bundles.job.post("A checkpoint was skipped: \(inFlightTotal) bundle(s) still ran \(pauseLimitMillis(policy)) ms after it was due (a splittable DoFn that does not checkpoint on request, or a long bundle); the job goes on and tries again every \(policy.interval)",
+                                     importance: .jobMessageWarning)
+                }
+                return true
+            }
             askSplittableBundlesToCheckpoint(into: &group)
             return false
         }
@@ -44,20 +52,33 @@ extension Scheduler {
             return true
         }
         let took = ContinuousClock.now - started
-        if checkpointsTaken == 0 || checkpointWriteFailures > 0 {
+        if checkpointsTaken == 0 || checkpointWriteFailures > 0 || checkpointsSkipped > 0 {
             bundles.job.post("Checkpoint \(checkpointsTaken + 1) written (\(encoded.count) bytes in \(took.formatted(.units(allowed: [.milliseconds])))); the job checkpoints every \(policy.interval) and resumes from the last one after a server crash")
         }
         checkpointsTaken += 1
         checkpointWriteFailures = 0
+        checkpointsSkipped = 0
         logger.debug("checkpoint written", metadata: ["bytes": "\(encoded.count)", "took": "\(took)",
                                                       "pausedMillis": "\(ProcessingClock.wallMillis - checkpointDueSince)"])
         return true
     }
 
-    /// Millis until the next checkpoint is due, when checkpoints are on and none is pending.
+    /// Starts a checkpoint's pause (no bundle launches until it is written or skipped).
+    func pauseForCheckpoint() {
+        checkpointPending = true
+        checkpointDueSince = ProcessingClock.wallMillis
+    }
+
+    /// How long bundles may pause for running ones to finish before a checkpoint is skipped.
+    func pauseLimitMillis(_ policy: CheckpointPolicy) -> Int64 {
+        max(5_000, Int64(policy.interval / .milliseconds(1)) / 2)
+    }
+
+    /// Millis until the next checkpoint is due, or until a pending one gives up waiting.
     var millisUntilCheckpoint: Int64? {
-        guard checkpoints != nil, !checkpointPending else { return nil }
-        return nextCheckpointAt - ProcessingClock.wallMillis
+        guard let policy = checkpoints else { return nil }
+        let at = checkpointPending ? checkpointDueSince + pauseLimitMillis(policy) : nextCheckpointAt
+        return at - ProcessingClock.wallMillis
     }
 
     /// Asks each running bundle of a splittable DoFn, once, to checkpoint now:

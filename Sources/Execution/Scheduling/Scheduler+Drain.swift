@@ -34,7 +34,7 @@ extension Scheduler {
             }
         }
         // A crash while draining resumes from here and drains again.
-        if checkpoints != nil { checkpointPending = true }
+        if checkpoints != nil { pauseForCheckpoint() }
         let sources = truncated > 0 ? "; \(truncated) splittable DoFn stage(s) truncate their restrictions" : ""
         bundles.job.post("Draining: sources stop, watermarks advance to +inf and every window fires\(sources)")
         logger.info("job draining", metadata: ["truncating stages": "\(truncated)"])

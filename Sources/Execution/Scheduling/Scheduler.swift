@@ -69,8 +69,11 @@ final class Scheduler {
     var checkpointPending = false
     var checkpointsTaken = 0
     var checkpointWriteFailures = 0
+    var checkpointsSkipped = 0
     /// Wall-clock millis the pending checkpoint became due (the pause starts).
     var checkpointDueSince: Int64 = 0
+    /// Wake-ups scheduled only for a checkpoint.
+    var checkpointWakes: Set<Int64> = []
 
     /// One plan step with its watermarks.
     final class Node {
@@ -234,10 +237,13 @@ final class Scheduler {
                     }
                 }
                 let deadline = millisUntilNextDeadline()
-                guard inFlightTotal > 0 || deadline != nil || !pendingWakes.isEmpty || feedReading else {
+                // A checkpoint's wake-up is no progress: a job with nothing else to wait for is stalled.
+                guard inFlightTotal > 0 || deadline != nil || pendingWakes.contains(where: { !checkpointWakes.contains($0) })
+                        || feedReading else {
                     throw ExecutionError("The pipeline stalled: nothing can run and watermarks are held at \(stallReport())")
                 }
-                if let wake = [deadline, millisUntilCheckpoint].compactMap({ $0 }).min() { scheduleWake(in: max(0, wake), group: &group) }
+                if let deadline { scheduleWake(in: deadline, group: &group) }
+                if let due = millisUntilCheckpoint, let at = scheduleWake(in: due, group: &group) { checkpointWakes.insert(at) }
                 switch try await group.next() {
                 case .bundle(let id, let ran)?:
                     if splitting.contains(id) {
@@ -250,6 +256,7 @@ final class Scheduler {
                     if let ran = finishedWhileSplitting.removeValue(forKey: id) { try await complete(id, ran) }
                 case .wake(let at)?:
                     pendingWakes.remove(at)
+                    checkpointWakes.remove(at)
                 case .scaledUp(let environmentID, let outcome)?:
                     scaled(environmentID, outcome)
                 case .fed(let chunks)?:
@@ -264,15 +271,18 @@ final class Scheduler {
     }
 
     /// Adds a wake-up task unless one is already due no later.
-    private func scheduleWake(in millis: Int64, group: inout ThrowingTaskGroup<Completion, any Error>) {
+    /// The wake-up time it added, if it added one.
+    @discardableResult
+    private func scheduleWake(in millis: Int64, group: inout ThrowingTaskGroup<Completion, any Error>) -> Int64? {
         let wait = max(1, min(millis, 1_000))
         let at = ProcessingClock.wallMillis + wait
-        if let earliest = pendingWakes.min(), earliest <= at { return }
+        if let earliest = pendingWakes.min(), earliest <= at { return nil }
         pendingWakes.insert(at)
         group.addTask {
             try await Task.sleep(for: .milliseconds(wait))
             return .wake(at)
         }
+        return at
     }
 
     private var isDone: Bool {
