@@ -87,9 +87,10 @@ def state(server, job_id):
     return job_stub(server).GetState(beam_job_api_pb2.GetJobStateRequest(job_id=job_id), timeout=30).state
 
 
-def run(args, every, folder):
+def run(args, every, folder, servers):
     server = JobServer(args.binary, os.path.join(folder, "artifacts"), log_level="debug",
                        state_dir=os.path.join(folder, "state"), extra_args=["--checkpoint-interval", str(every)])
+    servers.append(server)
     job_id = submit(server, args)
     wait_for(lambda: state(server, job_id) == beam_job_api_pb2.JobState.RUNNING, 120)
     wait_for(lambda: counted(server, job_id) > 0, 120)
@@ -127,31 +128,34 @@ def main():
     os.environ.setdefault("BEAM_PYTHON", sys.executable)
     print(f"PeriodicImpulse every {args.interval} s x {args.keys} keys -> {args.window} s windows -> GroupByKey; "
           f"{args.seconds} s per run, PROCESS harness", flush=True)
+    servers = []  # stopped cleanly (SIGTERM: jobs cancelled, harnesses stopped) however the run ends
     with tempfile.TemporaryDirectory(prefix="bench-checkpoints-") as folder:
-        plain, job_id = run(args, 0, os.path.join(folder, "plain"))
-        plain.stop()
-        checkpointed, job_id = run(args, args.every, os.path.join(folder, "checkpointed"))
-        time.sleep(args.every)  # a checkpoint with the latest windows
-        checkpointed.process.send_signal(signal.SIGKILL)
-        checkpointed.process.wait()
-        before = time.time()
-        restarted = JobServer(args.binary, os.path.join(folder, "checkpointed", "artifacts"), log_level="info",
-                              state_dir=os.path.join(folder, "checkpointed", "state"),
-                              extra_args=["--checkpoint-interval", str(args.every)])
-        listening = time.time() - before
-        wait_for(lambda: state(restarted, job_id) == beam_job_api_pb2.JobState.RUNNING, 120, interval=0.05)
-        running = time.time() - before
-        resumed_count = counted(restarted, job_id)
-        wait_for(lambda: counted(restarted, job_id) > resumed_count, 120, interval=0.05)
-        counting = time.time() - before
-        resumed = resume_message(restarted, job_id)
-        print(f"after SIGKILL: listening {listening:.2f} s, job RUNNING again {running:.2f} s, "
-              f"new windows counted {counting:.2f} s after the restart ({resumed or 'no resume message'})",
-              flush=True)
-        print(f"committed count restored from the checkpoint: {resumed_count}", flush=True)
-        job_stub(restarted).Cancel(beam_job_api_pb2.CancelJobRequest(job_id=job_id), timeout=30)
-        restarted.stop()
-
+        try:
+            plain, _ = run(args, 0, os.path.join(folder, "plain"), servers)
+            plain.stop()
+            checkpointed, job_id = run(args, args.every, os.path.join(folder, "checkpointed"), servers)
+            time.sleep(args.every)  # a checkpoint with the latest windows
+            checkpointed.process.send_signal(signal.SIGKILL)
+            checkpointed.process.wait()
+            before = time.time()
+            restarted = JobServer(args.binary, os.path.join(folder, "checkpointed", "artifacts"), log_level="info",
+                                  state_dir=os.path.join(folder, "checkpointed", "state"),
+                                  extra_args=["--checkpoint-interval", str(args.every)])
+            servers.append(restarted)
+            listening = time.time() - before
+            wait_for(lambda: state(restarted, job_id) == beam_job_api_pb2.JobState.RUNNING, 120, interval=0.05)
+            running = time.time() - before
+            resumed = resume_message(restarted, job_id)  # the restored metrics are published by then
+            resumed_count = counted(restarted, job_id)
+            wait_for(lambda: counted(restarted, job_id) > resumed_count, 120, interval=0.05)
+            counting = time.time() - before
+            print(f"after SIGKILL: listening {listening:.2f} s, job RUNNING again {running:.2f} s, "
+                  f"new windows counted {counting:.2f} s after the restart ({resumed or 'no resume message'})",
+                  flush=True)
+            print(f"committed count restored from the checkpoint: {resumed_count}", flush=True)
+        finally:
+            for server in servers:
+                server.stop()
 
 if __name__ == "__main__":
     main()

@@ -47,9 +47,8 @@ def server(tmp_path):
 
     yield start
     for instance in started:
-        if instance.process.poll() is None:
-            instance.process.kill()
-            instance.process.wait()
+        # A clean stop cancels the jobs and stops their harnesses (a SIGKILL would orphan them).
+        assert instance.stop() in (0, -signal.SIGKILL), "".join(instance.log_lines[-30:])
 
 
 def state_of(server, job_id):
