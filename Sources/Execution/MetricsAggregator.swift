@@ -87,12 +87,8 @@ final class MetricsAggregator: Sendable {
             case "beam:metrics:set_string:v1":
                 result.payload = Data(try unionStringSets(a.payload, b.payload))
             case "beam:metrics:bounded_trie:v1":
-                var x = try Org_Apache_Beam_Model_Pipeline_V1_BoundedTrie(serializedBytes: a.payload)
-                let y = try Org_Apache_Beam_Model_Pipeline_V1_BoundedTrie(serializedBytes: b.payload)
-                x.bound = max(x.bound, y.bound)
-                x.singleton = Array(Set(x.singleton + y.singleton)).sorted()
-                x.root = mergeTrieNodes(x.root, y.root)
-                result.payload = try x.serializedData()
+                result.payload = try mergeTries(try BoundedTrie(serializedBytes: a.payload),
+                                                try BoundedTrie(serializedBytes: b.payload)).serializedData()
             default:
                 result = b  // unknown types: the most recent report stands
             }
@@ -138,10 +134,36 @@ final class MetricsAggregator: Sendable {
         return writer.bytes
     }
 
-    private static func mergeTrieNodes(_ a: Org_Apache_Beam_Model_Pipeline_V1_BoundedTrieNode,
-                                       _ b: Org_Apache_Beam_Model_Pipeline_V1_BoundedTrieNode) -> Org_Apache_Beam_Model_Pipeline_V1_BoundedTrieNode {
+    typealias BoundedTrie = Org_Apache_Beam_Model_Pipeline_V1_BoundedTrie
+    typealias BoundedTrieNode = Org_Apache_Beam_Model_Pipeline_V1_BoundedTrieNode
+
+    /// Two tries as one. A trie is one path (`singleton`) or a tree (`root`), never
+    /// both (Beam's SDKs reject such a payload), so differing paths become a tree.
+    static func mergeTries(_ x: BoundedTrie, _ y: BoundedTrie) -> BoundedTrie {
+        let isEmpty = { (trie: BoundedTrie) in !trie.hasRoot && trie.singleton.isEmpty }
+        if isEmpty(x) { return y }
+        if isEmpty(y) { return x }
+        var merged = BoundedTrie()
+        merged.bound = max(x.bound, y.bound)
+        if !x.hasRoot, !y.hasRoot, x.singleton == y.singleton {
+            merged.singleton = x.singleton
+        } else {
+            merged.root = mergeTrieNodes(x.hasRoot ? x.root : path(x.singleton), y.hasRoot ? y.root : path(y.singleton))
+        }
+        return merged
+    }
+
+    /// A tree holding one path.
+    private static func path(_ segments: [String]) -> BoundedTrieNode {
+        var node = BoundedTrieNode()
+        if let head = segments.first { node.children[head] = path(Array(segments.dropFirst())) }
+        return node
+    }
+
+    /// A truncated node stands for everything below it, so it has no children.
+    private static func mergeTrieNodes(_ a: BoundedTrieNode, _ b: BoundedTrieNode) -> BoundedTrieNode {
+        guard !a.truncated, !b.truncated else { return BoundedTrieNode.with { $0.truncated = true } }
         var node = a
-        node.truncated = a.truncated || b.truncated
         for (key, child) in b.children {
             node.children[key] = node.children[key].map { mergeTrieNodes($0, child) } ?? child
         }

@@ -52,6 +52,27 @@ import Testing
         #expect([UInt8](byName["g"]!.payload) == varints([100, 5]), "the gauge reported at t=100 stays")
     }
 
+    @Test func boundedTriesMergeIntoOnePathOrATreeNeverBoth() throws {
+        func trie(_ paths: [[String]]) -> MetricsAggregator.BoundedTrie {
+            .with { $0.bound = 100; if paths.count == 1 { $0.singleton = paths[0] } }
+        }
+        let same = MetricsAggregator.mergeTries(trie([["a", "b"]]), trie([["a", "b"]]))
+        #expect(same.singleton == ["a", "b"] && !same.hasRoot)
+        let two = MetricsAggregator.mergeTries(trie([["a", "b"]]), trie([["a", "c"]]))
+        #expect(two.singleton.isEmpty && two.hasRoot)
+        #expect(Set(two.root.children["a"]?.children.keys.map { $0 } ?? []) == ["b", "c"])
+        let three = MetricsAggregator.mergeTries(two, trie([["d"]]))
+        #expect(three.singleton.isEmpty && Set(three.root.children.keys) == ["a", "d"])
+        #expect(MetricsAggregator.mergeTries(trie([]), trie([["x"]])).singleton == ["x"])
+        // Through the aggregator, as Spark's attempted metrics sum the reports of several tasks.
+        let aggregator = MetricsAggregator()
+        for path in [["a", "b"], ["a", "c"]] {
+            aggregator.add([info("beam:metrics:bounded_trie:v1", [UInt8](try trie([path]).serializedData()), name: "t")])
+        }
+        let merged = try MetricsAggregator.BoundedTrie(serializedBytes: try #require(aggregator.results.committed.first).payload)
+        #expect(merged.singleton.isEmpty && merged.hasRoot)
+    }
+
     @Test func failedAttemptsCountAsAttemptedOnly() {
         let aggregator = MetricsAggregator()
         aggregator.add([info("beam:metrics:sum_int64:v1", varints([5]))])
