@@ -114,7 +114,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard workerStartTimeout >= 1 else { throw ValidationError("--worker-start-timeout must be at least 1 second") }
         guard instructionTimeout >= 1 else { throw ValidationError("--instruction-timeout must be at least 1 second") }
         guard maxArtifactBytes >= 0 else { throw ValidationError("--max-artifact-bytes must not be negative") }
-        guard checkpointInterval >= 0 else { throw ValidationError("--checkpoint-interval must not be negative (0 takes no checkpoints)") }
+        guard checkpointInterval == 0 || checkpointInterval >= 0.05 else {
+            throw ValidationError("--checkpoint-interval must be 0 (no checkpoints) or at least 0.05 seconds")
+        }
         guard jobLogLimit >= 0 else { throw ValidationError("--job-log-limit must not be negative") }
         do { _ = try JobRetention(parsing: jobHistory) } catch { throw ValidationError("\(error)") }
         guard environmentCacheMillis >= 0 else { throw ValidationError("--environment-cache-ms must not be negative") }

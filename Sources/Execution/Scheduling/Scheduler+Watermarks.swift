@@ -76,9 +76,11 @@ extension Scheduler {
     func expireUserState(_ node: Node, _ runtime: StageRuntime) {
         let stage = runtime.stage
         guard stage.usesUserState else { return }
-        // A held timer (either domain) keeps its window's state until it has fired.
-        var watermark = min(node.inputWatermark, runtime.pendingHold, runtime.residualHold, runtime.timers.hold,
-                            runtime.inFlightHold)
+        // A held timer (either domain) keeps its window's state until it has fired; so does a
+        // running bundle: its hold is a timer's timestamp at the latest (a timer at window.end
+        // reads the state of the window that ends just before it).
+        let inFlight = runtime.inFlightHold < BeamTime.maxTimestamp ? runtime.inFlightHold - 1 : BeamTime.maxTimestamp
+        var watermark = min(node.inputWatermark, runtime.pendingHold, runtime.residualHold, runtime.timers.hold, inFlight)
         // A timer at t fires once the watermark passes t: its window's state must outlive t.
         if let timer = runtime.timers.earliestEventTime { watermark = min(watermark, timer - 1) }
         guard watermark > runtime.stateExpiredThrough else { return }
