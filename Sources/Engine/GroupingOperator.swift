@@ -42,8 +42,6 @@ public struct BatchGroupByKey: GroupingOperator {
         self.windowing = windowing
     }
 
-    /// Whether the one-pass operator gives the triggered operator's result:
-    /// the default trigger over windows the runner can merge and time.
     public func checkpoint() throws -> GroupingCheckpoint {
         throw EngineError.unsupported("a checkpoint of the batch GroupByKey (only streaming jobs are checkpointed)")
     }
@@ -52,6 +50,8 @@ public struct BatchGroupByKey: GroupingOperator {
         throw EngineError.unsupported("restoring the batch GroupByKey from a checkpoint")
     }
 
+    /// Whether the one-pass operator gives the triggered operator's result:
+    /// the default trigger over windows the runner can merge and time.
     public static func applies(to windowing: WindowingSpec) -> Bool {
         guard windowing.trigger == .default else { return false }
         if case .custom = windowing.windowFn { return false }

@@ -128,8 +128,7 @@ struct JobRun {
     /// LOOPBACK/EXTERNAL jobs and jobs that opt out of recovery are not
     /// (their workers, or their wish, do not survive a restart).
     private var checkpointPolicy: CheckpointPolicy? {
-        guard let store = settings.checkpoints, boundary == nil, job.isStreaming,
-              !plan.environments.values.contains(where: { $0.urn == "beam:env:external:v1" }),
+        guard let store = settings.checkpoints, boundary == nil, job.isStreaming, !job.hasOutsideWorkers,
               !job.options.beamExperiments.contains(JobRecovery.optOut) else { return nil }
         let jobID = job.id
         return CheckpointPolicy(interval: settings.checkpointInterval,

@@ -63,8 +63,7 @@ public struct JobRecovery: Sendable {
         if !enabled && !experiments.contains(Self.optIn) {
             return "--recover-jobs is off (a job may ask with --experiments=\(Self.optIn))"
         }
-        let environments = job.pipeline.components.environments.values
-        if environments.contains(where: { $0.urn == "beam:env:external:v1" }) {
+        if job.hasOutsideWorkers {
             return "its SDK workers ran in the submitting program or another outside service (LOOPBACK or EXTERNAL), which a restarted server cannot bring back"
         }
         if job.isStreaming, checkpoints?.takenAt(jobID: job.id) == nil {
@@ -74,5 +73,14 @@ public struct JobRecovery: Sendable {
         }
         if restarts >= maxRestarts { return "it was run again \(restarts) time(s) already, and the server stopped each time" }
         return nil
+    }
+}
+
+extension Job {
+    /// Whether SDK workers of the job live outside the server (LOOPBACK,
+    /// EXTERNAL): a restarted server cannot bring them back, so such a job is
+    /// neither recovered nor checkpointed.
+    public var hasOutsideWorkers: Bool {
+        pipeline.components.environments.values.contains { $0.urn == "beam:env:external:v1" }
     }
 }
