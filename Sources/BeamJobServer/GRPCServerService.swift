@@ -8,6 +8,8 @@ import ServiceLifecycle
 struct GRPCServerService: Service {
     let server: GRPCServer<HTTP2ServerTransport.Posix>
     let transport: HTTP2ServerTransport.Posix
+    /// The start of the log line that names the bound address.
+    let listening: String
     let logger: Logger
 
     func run() async throws {
@@ -15,7 +17,7 @@ struct GRPCServerService: Service {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await server.serve() }
                 if let address = try await transport.listeningAddress.ipv4 {
-                    logger.info("beam-job-server listening on \(address.host):\(address.port)")
+                    logger.info("\(listening) \(address.host):\(address.port)")
                 }
             }
         } onGracefulShutdown: {

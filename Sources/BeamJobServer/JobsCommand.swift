@@ -3,6 +3,7 @@ import BeamModel
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import JobService
 import Web
 
 /// `beam-job-server jobs list|show|cancel|drain|logs|metrics`: a client for a
@@ -21,19 +22,41 @@ struct JobsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON instead of tables.")
         var json = false
 
+        @Option(help: "File whose first line is the server's bearer token (its --auth-token-file).")
+        var tokenFile: String?
+
+        @Flag(help: "Connect with TLS (the server's --tls-job-port), trusting the system's CA certificates.")
+        var tls = false
+
+        @Option(help: "Connect with TLS, trusting the CA certificates in this PEM file (e.g. the server's own self-signed certificate).")
+        var tlsCaFile: String?
+
         func call<T: Sendable>(_ body: @Sendable (JobServiceAPI.Client<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
             guard let colon = endpoint.lastIndex(of: ":"), let port = Int(endpoint[endpoint.index(after: colon)...]) else {
                 throw ValidationError("--endpoint must be host:port, got '\(endpoint)'")
             }
             let host = String(endpoint[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            let transport = try HTTP2ClientTransport.Posix(target: .dns(host: host, port: port), transportSecurity: .plaintext)
+            let token: String?
             do {
-                return try await withGRPCClient(transport: transport) { client in
+                token = try tokenFile.map(AccessPolicy.token(inFile:))
+            } catch {
+                throw ValidationError("--token-file: \(error)")
+            }
+            let transport = try HTTP2ClientTransport.Posix(target: .dns(host: host, port: port), transportSecurity: security)
+            do {
+                return try await withGRPCClient(transport: transport, interceptors: token.map { [BearerTokenInterceptor(token: $0)] } ?? []) { client in
                     try await body(JobServiceAPI.Client(wrapping: client))
                 }
             } catch let error as RPCError {
                 throw CLIError("\(endpoint): \(error.code): \(error.message)")
             }
+        }
+
+        private var security: HTTP2ClientTransport.Posix.TransportSecurity {
+            if let tlsCaFile {
+                return .tls { $0.trustRoots = .certificates([.file(path: tlsCaFile, format: .pem)]) }
+            }
+            return tls ? .tls : .plaintext
         }
     }
 

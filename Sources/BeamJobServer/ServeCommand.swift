@@ -70,6 +70,9 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "DOCKER environments")
     var containers: ContainerOptions
 
+    @OptionGroup(title: "Access control and TLS")
+    var security: SecurityOptions
+
     @Flag(help: "Keep no job history on disk (same as --state-dir '').")
     var ephemeral = false
 
@@ -133,6 +136,11 @@ struct ServeCommand: AsyncParsableCommand {
         MemoryTuning.apply()
         StandardErrorLogging.bootstrap(level: Logger.Level(rawValue: logLevel.lowercased()) ?? .info)
         let logger = Logger(label: "beam-job-server")
+        let access = try security.policy()
+        let tls = try security.tls()
+        if access.requiresToken {
+            logger.info("the Job, artifact and web APIs require the bearer token\(access.trustsLoopback ? " from peers off this machine" : "")")
+        }
 
         let stateFolder = ephemeral || stateDir.isEmpty ? nil : URL(fileURLWithPath: stateDir)
         let jobStore: JobStore?
@@ -168,37 +176,20 @@ struct ServeCommand: AsyncParsableCommand {
         let executor = PipelineExecutor(settings: settings, logger: logger)
         let runner = JobRunner(executor: executor, maxConcurrentJobs: maxConcurrentJobs, logger: logger)
         restored.startOver.forEach(runner.launch)
-        let transport = HTTP2ServerTransport.Posix(
-            address: .ipv4(host: host, port: jobPort),
-            transportSecurity: .plaintext,
-            config: .defaults { config in
-                config.rpc.maxRequestPayloadSize = maxMessageSize
-                config.channelDebuggingCallbacks.onAcceptHTTP2Stream = { [maxMessageSize] channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            MessageSizeGuard(limit: maxMessageSize, flag: "--max-message-size"), position: .first)
-                    }
-                }
-            }
-        )
-        let advertisedHost = ["0.0.0.0", "::"].contains(host) ? "localhost" : host
+        let listeners = JobAPIListeners(host: host, jobPort: jobPort, tls: tls, tlsJobPort: security.tlsJobPort,
+                                        maxMessageSize: maxMessageSize)
         let services: [any RegistrableRPCService] = [
-            JobManagementService(registry: registry, runner: runner, logger: logger) {
-                guard let port = try await transport.listeningAddress.ipv4?.port else {
-                    throw RPCError(code: .unavailable, message: "The server is not listening on an IPv4 address")
-                }
-                return "\(advertisedHost):\(port)"
-            },
+            JobManagementService(registry: registry, runner: runner, logger: logger, stagingEndpoint: listeners.stagingEndpoint),
             ArtifactStagingService(registry: registry, store: store, quota: maxArtifactBytes > 0 ? maxArtifactBytes : nil,
                                    logger: logger),
             ArtifactRetrievalService(store: store),
         ]
-        let server = GRPCServer(transport: transport, services: services, interceptors: [RequestCountingInterceptor()])
-
-        var lifecycle: [any Service] = [GRPCServerService(server: server, transport: transport, logger: logger),
-                                        JobRunnerService(runner: runner, registry: registry)]
+        let interceptors: [any ServerInterceptor] = [RequestCountingInterceptor(), AccessInterceptor(policy: access)]
+        var lifecycle: [any Service] = listeners.services(services, interceptors: interceptors, logger: logger)
+        lifecycle.append(JobRunnerService(runner: runner, registry: registry))
         if webPort != 0 {
-            lifecycle.append(WebServer(jobs: registry, exporter: exporter, host: host, port: webPort, logger: logger))
+            lifecycle.append(WebServer(jobs: registry, exporter: exporter, host: host, port: webPort, access: access,
+                                       tls: tls?.web, logger: logger))
         }
         let group = ServiceGroup(
             services: lifecycle,

@@ -8,13 +8,14 @@ import Logging
 public struct JobManagementService: JobServiceAPI.SimpleServiceProtocol {
     let registry: JobRegistry
     let runner: JobRunner
-    /// The address clients use for ArtifactStagingService (served on the same
-    /// port, which is only known once the server listens).
-    let stagingEndpoint: @Sendable () async throws -> String
+    /// The address clients use for ArtifactStagingService, given the local
+    /// address Prepare arrived on: staging is served on the same listener
+    /// (plaintext or TLS), whose port is only known once the server listens.
+    let stagingEndpoint: @Sendable (_ localPeer: String) async throws -> String
     let logger: Logger
 
     public init(registry: JobRegistry, runner: JobRunner, logger: Logger,
-                stagingEndpoint: @escaping @Sendable () async throws -> String) {
+                stagingEndpoint: @escaping @Sendable (_ localPeer: String) async throws -> String) {
         self.registry = registry
         self.runner = runner
         self.stagingEndpoint = stagingEndpoint
@@ -27,7 +28,7 @@ public struct JobManagementService: JobServiceAPI.SimpleServiceProtocol {
             let name = request.jobName.isEmpty ? "job" : request.jobName
             let job = registry.prepare(name: name, pipeline: request.pipeline, options: request.pipelineOptions)
             logger.info("job prepared", metadata: ["job": "\(job.id)", "transforms": "\(request.pipeline.components.transforms.count)"])
-            let endpoint = try await stagingEndpoint()
+            let endpoint = try await stagingEndpoint(context.localPeer)
             return .with {
                 $0.preparationID = job.id
                 $0.stagingSessionToken = job.stagingToken

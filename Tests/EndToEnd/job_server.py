@@ -40,7 +40,8 @@ class JobServer:
         self.endpoint = f"localhost:{self.port}"
         self.web_url = None
         if web_port:
-            self.web_url = "http://127.0.0.1:%d" % self._wait_for(r"web UI on http://[^:]+:(\d+)")
+            scheme = "https" if "--tls-cert-file" in extra_args else "http"
+            self.web_url = "%s://127.0.0.1:%d" % (scheme, self._wait_for(r"web UI on https?://[^:]+:(\d+)"))
         threading.Thread(target=self._drain_log, daemon=True).start()
 
     def _wait_for(self, pattern):

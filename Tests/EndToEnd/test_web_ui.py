@@ -1,10 +1,12 @@
 """The web UI in a real browser (headless Chromium through Selenium and
 chromedriver, from Debian's packages): the job list, a finished job's graph
-with its counts and stage outlines, a failed job's traceback, and Cancel of a
-running job. Screenshots go to .build/web-ui/ for review."""
+with its counts and stage outlines, a failed job's traceback, Cancel of a
+running job, and signing in with the token over HTTPS. Screenshots go to .build/web-ui/ for review."""
 import os
 import shutil
+import subprocess
 
+import grpc
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
@@ -14,10 +16,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.portability.api import beam_job_api_pb2
+from apache_beam.portability.api import beam_job_api_pb2_grpc
 from apache_beam.runners.runner import PipelineState
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 
-from job_server import REPO, portable_options, wait_for
+from job_server import DEFAULT_BINARY, REPO, JobServer, free_port, portable_options, wait_for
 from test_operations import run_wordcount, server  # noqa: F401  (the server fixture)
 
 SCREENSHOTS = os.path.join(REPO, ".build", "web-ui")
@@ -32,7 +36,9 @@ def browser():
                     "Scripts/test.sh installs them")
     options = Options()
     options.binary_location = chromium
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1500,1100"]:
+    # Certificate errors ignored: the access test serves HTTPS with a self-signed certificate.
+    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1500,1100",
+                 "--ignore-certificate-errors"]:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     os.makedirs(SCREENSHOTS, exist_ok=True)
@@ -110,3 +116,41 @@ def test_the_job_pages_show_the_graph_counts_errors_and_cancel(server, browser):
     finally:
         if running.state not in (PipelineState.CANCELLED, PipelineState.DONE, PipelineState.FAILED):
             running.cancel()
+
+
+BINARY = os.environ.get("BEAM_JOB_SERVER_BIN", DEFAULT_BINARY)
+
+
+def test_a_browser_signs_in_with_the_token_over_https(tmp_path, browser):
+    """--auth-token-file with --auth-loopback token and TLS: the page asks for the token, a wrong one
+    is refused, the right one opens the jobs list, whose script reads the API with the session cookie."""
+    folder = tmp_path / "secrets"
+    folder.mkdir()
+    token = os.urandom(24).hex()
+    (folder / "token").write_text(token + "\n")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                    "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")], check=True, capture_output=True)
+    web = JobServer(BINARY, str(tmp_path / "artifacts"), log_level="info", web_port=free_port(), extra_args=[
+        "--auth-token-file", str(folder / "token"), "--auth-loopback", "token", "--tls-job-port", "0",
+        "--tls-cert-file", str(folder / "cert.pem"), "--tls-key-file", str(folder / "key.pem")])
+    try:
+        pipeline = beam.Pipeline()
+        _ = pipeline | beam.Create([1]) | beam.Map(str)
+        stub = beam_job_api_pb2_grpc.JobServiceStub(grpc.insecure_channel(web.endpoint))
+        prepared = stub.Prepare(beam_job_api_pb2.PrepareJobRequest(pipeline=pipeline.to_runner_api(), job_name="signed-in"),
+                                metadata=[("authorization", "Bearer " + token)], timeout=30)
+
+        browser.get(web.web_url + "/")
+        field = until(browser, lambda d: d.find_elements(By.NAME, "token"))[0]
+        field.send_keys("not-the-server-token")
+        field.submit()
+        until(browser, lambda d: "not this server" in d.page_source)
+        field = until(browser, lambda d: d.find_elements(By.NAME, "token"))[0]
+        field.send_keys(token)
+        field.submit()
+        row = until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "tr.job-row"))[0]
+        assert row.get_attribute("data-job-id") == prepared.preparation_id
+        assert browser.current_url.startswith("https://")
+        browser.save_screenshot(os.path.join(SCREENSHOTS, "signed-in.png"))
+    finally:
+        assert web.stop() == 0, "".join(web.log_lines[-50:])

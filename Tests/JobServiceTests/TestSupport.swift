@@ -27,7 +27,7 @@ func withJobServer<T: Sendable>(
     let registry = JobRegistry()
     let runner = JobRunner(executor: executor, logger: logger)
     let services: [any RegistrableRPCService] = [
-        JobManagementService(registry: registry, runner: runner, logger: logger) { "localhost:0" },
+        JobManagementService(registry: registry, runner: runner, logger: logger) { _ in "localhost:0" },
         ArtifactStagingService(registry: registry, store: store, logger: logger),
         ArtifactRetrievalService(store: store),
     ]

@@ -71,10 +71,10 @@ function jobPage() {
       button.addEventListener("click", function () { stopJob(action, title); });
       box.appendChild(button);
     }
-    var stopping = state === "CANCELLING" || state === "DRAINING";
+    // Only Cancel shows while a job drains, and stays usable: a drain that does not end can still be stopped.
+    var stopping = state === "CANCELLING";
     button.disabled = actionPending !== null || stopping;
-    var label = actionPending === action ? busyTitle + "\u2026"
-      : stopping ? (state === "DRAINING" ? "Draining\u2026" : "Cancelling\u2026") : title;
+    var label = actionPending === action ? busyTitle + "\u2026" : stopping ? "Cancelling\u2026" : title;
     if (button.textContent !== label) button.textContent = label;
   }
 

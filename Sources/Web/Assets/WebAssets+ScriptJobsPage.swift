@@ -149,6 +149,8 @@ function requestJSON(method, url) {
         if (text) {
           try { body = JSON.parse(text); } catch (e) { body = null; }
         }
+        // 401: the session ended (the server's token changed); the reloaded page asks for the token.
+        if (res.status === 401) location.reload();
         if (!res.ok) throw apiError(method, url, res.status, body);
         if (body === null || typeof body !== "object") throw apiError(method, url, res.status, { error: "not JSON" });
         return body;
