@@ -33,6 +33,7 @@ struct BootSequence {
             workerID: settings.workerID, provision: info,
             semiPersistentDirectory: folder.semiPersistentDirectory, endpoints: endpoints)
         logger.info("Starting \(python.path) -m \(HarnessLauncher.entryModule) (control \(endpoints.control), logging \(endpoints.logging))")
+        RunnerWatch.startIfAsked()
         try HarnessLauncher(python: python).exec(environment: environment.variables)
     }
 

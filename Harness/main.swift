@@ -9,6 +9,10 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
+if CommandLine.arguments.dropFirst().first == RunnerWatch.flag {
+    RunnerWatch.run(Array(CommandLine.arguments.dropFirst(2)))
+}
+
 let command: BootCommand
 do {
     command = try BootCommand.parse(Array(CommandLine.arguments.dropFirst()))

@@ -10,29 +10,33 @@ import Logging
 struct JobAPIListeners {
     let plaintext: HTTP2ServerTransport.Posix
     let secure: HTTP2ServerTransport.Posix?
-    /// The hosts clients are told to stage artifacts at, per listener.
-    private let plaintextHost: String
-    private let secureHost: String
+    /// `--host` when it names this machine (a DNS name TLS clients verify), nil for an
+    /// address or a wildcard: then clients stage at the address they reached.
+    private let hostName: String?
 
     init(host: String, jobPort: Int, tls: ServerTLS?, tlsJobPort: Int, maxMessageSize: Int) {
-        let plaintextBind = tls == nil ? host : "127.0.0.1"
-        plaintext = Self.transport(host: plaintextBind, port: jobPort, security: .plaintext, maxMessageSize: maxMessageSize)
+        plaintext = Self.transport(host: tls == nil ? host : "127.0.0.1", port: jobPort, security: .plaintext,
+                                   maxMessageSize: maxMessageSize)
         secure = tls.map { Self.transport(host: host, port: tlsJobPort, security: $0.grpc, maxMessageSize: maxMessageSize) }
-        plaintextHost = Self.advertised(plaintextBind)
-        secureHost = Self.advertised(host)
+        hostName = Self.isAddress(host) ? nil : host
     }
 
-    /// The artifact staging endpoint for a Prepare that reached `localPeer`:
-    /// the listener it came through, so a TLS client stages over TLS.
+    /// The artifact staging endpoint for a Prepare that reached `localPeer`
+    /// (`ipv4:10.0.0.5:8099`): the same listener at the address the client
+    /// reached, so a remote client stages remotely and a TLS client over TLS.
     func stagingEndpoint(localPeer: String) async throws -> String {
-        let arrivedOn = localPeer.split(separator: ":").last.flatMap { Int($0) }
-        if let secure, let port = try await secure.listeningAddress.ipv4?.port, port == arrivedOn {
-            return "\(secureHost):\(port)"
+        guard let address = AccessPolicy.host(ofGRPCPeer: localPeer),
+              let port = localPeer.split(separator: ":").last.flatMap({ Int($0) }) else {
+            guard let port = try await plaintext.listeningAddress.ipv4?.port else {
+                throw RPCError(code: .unavailable, message: "The server is not listening on an IPv4 address")
+            }
+            return "localhost:\(port)"
         }
-        guard let port = try await plaintext.listeningAddress.ipv4?.port else {
-            throw RPCError(code: .unavailable, message: "The server is not listening on an IPv4 address")
+        // Under TLS the plaintext listener sits on 127.0.0.1, where `--host`'s name may not lead.
+        let named = hostName.flatMap { name in
+            secure == nil || !AccessPolicy.isLoopback(address) || name == "localhost" ? name : nil
         }
-        return "\(plaintextHost):\(port)"
+        return "\(named ?? (address.contains(":") ? "[\(address)]" : address)):\(port)"
     }
 
     /// One server per listener, all with the same services and interceptors.
@@ -47,8 +51,9 @@ struct JobAPIListeners {
         return servers
     }
 
-    private static func advertised(_ host: String) -> String {
-        ["0.0.0.0", "::"].contains(host) ? "localhost" : host
+    /// An IP address or a wildcard, as opposed to a DNS name.
+    private static func isAddress(_ host: String) -> Bool {
+        host.contains(":") || host.split(separator: ".").count == 4 && host.split(separator: ".").allSatisfy { UInt8($0) != nil }
     }
 
     private static func transport(host: String, port: Int, security: HTTP2ServerTransport.Posix.TransportSecurity,

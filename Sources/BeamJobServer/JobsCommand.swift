@@ -42,6 +42,9 @@ struct JobsCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError("--token-file: \(error)")
             }
+            if token != nil, tlsCaFile == nil, !tls, host != "localhost", !AccessPolicy.isLoopback(host) {
+                FileHandle.standardError.write(Data("warning: sending the token to \(endpoint) in clear text; use --tls-ca-file or --tls\n".utf8))
+            }
             let transport = try HTTP2ClientTransport.Posix(target: .dns(host: host, port: port), transportSecurity: security)
             do {
                 return try await withGRPCClient(transport: transport, interceptors: token.map { [BearerTokenInterceptor(token: $0)] } ?? []) { client in

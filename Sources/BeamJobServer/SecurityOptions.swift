@@ -24,10 +24,20 @@ struct SecurityOptions: ParsableArguments {
 
     func validate() throws {
         guard ["open", "token"].contains(authLoopback) else { throw ValidationError("--auth-loopback must be open or token") }
+        guard authLoopback == "open" || authTokenFile != nil else {
+            throw ValidationError("--auth-loopback token needs --auth-token-file")
+        }
         guard (tlsCertFile == nil) == (tlsKeyFile == nil) else {
             throw ValidationError("--tls-cert-file and --tls-key-file go together")
         }
         guard (0...65535).contains(tlsJobPort) else { throw ValidationError("--tls-job-port must be between 0 and 65535") }
+    }
+
+    /// Said at start-up when a token would cross the network in clear text.
+    func clearTextWarning(host: String) -> String? {
+        guard authTokenFile != nil, tlsCertFile == nil, !AccessPolicy.isLoopback(host), host != "localhost" else { return nil }
+        return "--auth-token-file without TLS on \(host): tokens, the sign-in form and session cookies cross the network"
+            + " in clear text; add --tls-cert-file and --tls-key-file"
     }
 
     func policy() throws -> AccessPolicy {

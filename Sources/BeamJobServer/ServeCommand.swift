@@ -109,6 +109,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(jobPort) else { throw ValidationError("--job-port must be between 0 and 65535") }
+        if security.tlsCertFile != nil, jobPort != 0, security.tlsJobPort == jobPort {
+            throw ValidationError("--tls-job-port must differ from --job-port")
+        }
         guard (0...65535).contains(webPort) else { throw ValidationError("--web-port must be between 0 and 65535 (0 turns the web UI off)") }
         guard (maxConcurrentJobs ?? 1) >= 1 else { throw ValidationError("--max-concurrent-jobs must be at least 1") }
         guard (maxBundleAttempts ?? 1) >= 1 else { throw ValidationError("--max-bundle-attempts must be at least 1") }
@@ -138,6 +141,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "beam-job-server")
         let access = try security.policy()
         let tls = try security.tls()
+        if let warning = security.clearTextWarning(host: host) { logger.warning("\(warning)") }
         if access.requiresToken {
             logger.info("the Job, artifact and web APIs require the bearer token\(access.trustsLoopback ? " from peers off this machine" : "")")
         }

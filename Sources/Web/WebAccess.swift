@@ -12,6 +12,24 @@ public struct WebAccess: Sendable {
         case refuse(String)
         /// 401 with the sign-in form, which returns to `next` afterwards.
         case signIn(next: String)
+        /// 403 with a JSON error: a cross-site request that would change something.
+        case forbid(String)
+    }
+
+    /// What the check reads of a request.
+    public struct Caller: Sendable {
+        public var method = "GET"
+        public var path = "/"
+        /// The connection's remote IP address.
+        public var peerHost: String?
+        public var host: String?
+        public var origin: String?
+        /// `Sec-Fetch-Site`, which browsers send with every request.
+        public var fetchSite: String?
+        public var authorization: String?
+        public var sessionCookie: String?
+
+        public init() {}
     }
 
     public static let cookieName = "beam_job_server_session"
@@ -21,16 +39,46 @@ public struct WebAccess: Sendable {
         self.policy = policy
     }
 
-    public func decide(path: String, peerHost: String?, authorization: String?, sessionCookie: String?) -> Outcome {
-        guard path != "/login" else { return .pass }
-        if let sessionCookie, policy.requiresToken, policy.acceptsSessionCookie(sessionCookie) { return .pass }
-        let decision = policy.decide(peerHost: peerHost, bearer: authorization.flatMap(AccessPolicy.bearerToken(fromAuthorization:)))
+    public func decide(_ caller: Caller) -> Outcome {
+        // Any web page the user has open could POST here (Cancel, Drain); only our own pages may.
+        if !["GET", "HEAD"].contains(caller.method), let site = Self.crossSite(caller) {
+            return .forbid("Requests from other sites may not change jobs (\(site)).")
+        }
+        guard caller.path != "/login" else { return .pass }
+        if let sessionCookie = caller.sessionCookie, policy.requiresToken, policy.acceptsSessionCookie(sessionCookie) {
+            return .pass
+        }
+        // Loopback is exempt only under a loopback name: a page on another name that reaches
+        // us through loopback (DNS rebinding, a local proxy) is treated as remote.
+        let peerHost = Self.isLoopbackName(caller.host) ? caller.peerHost : nil
+        let decision = policy.decide(peerHost: peerHost, bearer: caller.authorization.flatMap(AccessPolicy.bearerToken(fromAuthorization:)))
         switch decision {
         case .allowed: return .pass
         case .wrongToken: return .refuse(AccessPolicy.refusal(.wrongToken))
         case .missingToken:
-            return Self.isPage(path) ? .signIn(next: path) : .refuse(AccessPolicy.refusal(.missingToken))
+            return Self.isPage(caller.path) ? .signIn(next: caller.path) : .refuse(AccessPolicy.refusal(.missingToken))
         }
+    }
+
+    /// Why the request comes from another site, nil when it does not.
+    static func crossSite(_ caller: Caller) -> String? {
+        if let site = caller.fetchSite?.lowercased(), site == "cross-site" || site == "same-site" {
+            return "Sec-Fetch-Site: \(site)"
+        }
+        guard let origin = caller.origin else { return nil }
+        let authority = origin.split(separator: "://", maxSplits: 1).dropFirst().first.map(String.init)
+        return authority?.lowercased() == caller.host?.lowercased() ? nil : "Origin \(origin) is not \(caller.host ?? "this server")"
+    }
+
+    /// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+    static func isLoopbackName(_ host: String?) -> Bool {
+        guard var name = host?.lowercased() else { return false }
+        if name.hasPrefix("[") {
+            name = name.dropFirst().split(separator: "]", maxSplits: 1).first.map(String.init) ?? ""
+        } else if let colon = name.lastIndex(of: ":") {
+            name = String(name[..<colon])
+        }
+        return name == "localhost" || AccessPolicy.isLoopback(name)
     }
 
     /// The session cookie's value for a sign-in with `token`, nil when it is not the server's.
@@ -39,9 +87,11 @@ public struct WebAccess: Sendable {
         return policy.sessionCookieValue
     }
 
-    /// Where a sign-in may send the browser: a path on this server only.
+    /// Where a sign-in may send the browser: a path on this server only. Browsers drop
+    /// tabs and newlines from URLs ("/\t/x" becomes "//x"), so no control characters.
     public static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return "/" }
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"),
+              next.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else { return "/" }
         return next
     }
 

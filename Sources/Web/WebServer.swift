@@ -115,20 +115,32 @@ struct AccessMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
-        let outcome = access.decide(path: request.uri.path, peerHost: context.remoteAddress?.ipAddress,
-                                    authorization: request.headers[.authorization],
-                                    sessionCookie: request.cookies[WebAccess.cookieName]?.value)
-        switch outcome {
+        var caller = WebAccess.Caller()
+        caller.method = request.method.rawValue
+        caller.path = request.uri.path
+        caller.peerHost = context.remoteAddress?.ipAddress
+        caller.host = request.head.authority  // HTTP/1's Host header
+        caller.origin = request.headers[.origin]
+        caller.fetchSite = request.headers.first { $0.name.canonicalName == "sec-fetch-site" }?.value
+        caller.authorization = request.headers[.authorization]
+        caller.sessionCookie = request.cookies[WebAccess.cookieName]?.value
+        switch access.decide(caller) {
         case .pass:
             return try await next(request, context)
         case .refuse(let message):
-            return Response(status: .unauthorized,
-                            headers: [.contentType: "application/json", .cacheControl: "no-store",
-                                      .wwwAuthenticate: "Bearer realm=\"beam-job-server\""],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: JSONValue.object([("error", .string(message))]).rendered)))
+            return Self.error(.unauthorized, message, extra: [.wwwAuthenticate: "Bearer realm=\"beam-job-server\""])
+        case .forbid(let message):
+            return Self.error(.forbidden, message)
         case .signIn(let next):
             return Response(status: .unauthorized, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: WebAccess.signInPage(next: next, failed: false))))
         }
+    }
+
+    private static func error(_ status: HTTPResponse.Status, _ message: String, extra: HTTPFields = [:]) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
+        headers.append(contentsOf: extra)
+        return Response(status: status, headers: headers,
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: JSONValue.object([("error", .string(message))]).rendered)))
     }
 }

@@ -25,7 +25,9 @@ public struct ProcessEnvironmentLauncher: EnvironmentLauncher {
             : ("/bin/sh", ["-c", "exec \(command) \"$@\"", "sh"] + flags)
         request.logger.info("starting SDK harness process", metadata: ["worker": "\(request.workerID)", "command": "\(command)"])
         return try ChildProcess.launch(
-            executable: executable, arguments: arguments, environment: payload.env,
+            executable: executable, arguments: arguments,
+            // beam-boot then stops the harness should this server die (Harness/RunnerWatch.swift).
+            environment: payload.env.merging(["BEAM_BOOT_RUNNER_PID": String(getpid())]) { _, ours in ours },
             label: "SDK harness process '\(request.workerID)'", stopGrace: stopGrace,
             logger: request.logger, onExit: request.onExit)
     }

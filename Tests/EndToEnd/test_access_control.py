@@ -111,6 +111,12 @@ def test_the_sdk_submits_over_loopback_while_other_callers_need_the_token(start_
         code, details = refusal(lambda: get_jobs(remote, token="not-the-server-token-at-all"))
         assert code == grpc.StatusCode.UNAUTHENTICATED and "does not match" in details
         assert len(get_jobs(remote, token=secrets["token"])) == 1
+        # A remote client is sent to stage where it reached us, not to its own localhost.
+        prepared = beam_job_api_pb2_grpc.JobServiceStub(remote).Prepare(
+            beam_job_api_pb2.PrepareJobRequest(pipeline=tiny_pipeline_proto(), job_name="remote"),
+            metadata=[("authorization", f"Bearer {secrets['token']}")], timeout=30)
+        assert prepared.artifact_staging_endpoint.url == f"{address}:{server.port}"
+    assert any("without TLS on 0.0.0.0" in line for line in server.log_lines)
 
 
 def test_strict_loopback_refuses_the_sdk_before_any_job_exists(start_server, secrets, tmp_path):
@@ -137,8 +143,8 @@ def test_tls_listener_takes_the_token_and_stages_on_itself(start_server, secrets
         stub = beam_job_api_pb2_grpc.JobServiceStub(channel)
         prepared = stub.Prepare(beam_job_api_pb2.PrepareJobRequest(pipeline=tiny_pipeline_proto(), job_name="over-tls"),
                                 metadata=[("authorization", f"Bearer {secrets['token']}")], timeout=30)
-        # A client that came over TLS is sent to stage its artifacts over TLS too.
-        assert prepared.artifact_staging_endpoint.url == f"localhost:{tls_port}"
+        # A client that came over TLS is sent to stage its artifacts over TLS too, where it reached us.
+        assert prepared.artifact_staging_endpoint.url == f"127.0.0.1:{tls_port}"
         assert [job.job_name for job in get_jobs(channel, token=secrets["token"])] == ["over-tls"]
     with grpc.insecure_channel(f"localhost:{tls_port}") as plaintext:
         code, _ = refusal(lambda: get_jobs(plaintext, token=secrets["token"]))
@@ -159,16 +165,16 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def web_request(server, context, path, token=None, cookie=None, data=None):
-    """(status, headers, body) of one request to the web UI."""
-    headers = {}
+def web_request(server, context, path, token=None, cookie=None, data=None, headers=None):
+    """(status, headers, body) of one request to the web UI; `data` makes it a form POST."""
+    headers = dict(headers or {})
     if token:
         headers["Authorization"] = f"Bearer {token}"
     if cookie:
         headers["Cookie"] = cookie
     opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPSHandler(context=context))
     request = urllib.request.Request(server.web_url + path, headers=headers,
-                                     data=urllib.parse.urlencode(data).encode() if data else None)
+                                     data=urllib.parse.urlencode(data).encode() if data is not None else None)
     try:
         with opener.open(request, timeout=30) as reply:
             return reply.status, reply.headers, reply.read().decode()
@@ -207,6 +213,11 @@ def test_the_web_ui_serves_https_and_asks_for_the_token(start_server, secrets):
     assert web_request(server, context, "/", cookie=session)[0] == 200
     assert web_request(server, context, "/api/jobs", cookie=session[:-1] + ("0" if session[-1] != "0" else "1"))[0] == 401
 
+    # Other sites may not cancel or drain, even with the cookie a browser would attach.
+    status, _, body = web_request(server, context, "/api/jobs/none/cancel", cookie=session, data={},
+                                  headers={"Origin": "https://evil.example"})
+    assert status == 403 and "other sites" in body
+
     # No plaintext HTTP on the web port once it serves TLS.
     port = int(server.web_url.rsplit(":", 1)[1])
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -221,15 +232,65 @@ def test_the_web_ui_serves_https_and_asks_for_the_token(start_server, secrets):
     (["--tls-cert-file", "{cert}"], "--tls-cert-file and --tls-key-file go together"),
     (["--tls-cert-file", "{folder}/missing.pem", "--tls-key-file", "{key}"], "not a readable PEM certificate chain"),
     (["--tls-cert-file", "{cert}", "--tls-key-file", "{other_key}"], "does not fit --tls-cert-file"),
+    (["--auth-loopback", "token"], "--auth-loopback token needs --auth-token-file"),
+    (["--job-port", "8111", "--tls-job-port", "8111", "--tls-cert-file", "{cert}", "--tls-key-file", "{key}"],
+     "--tls-job-port must differ from --job-port"),
 ])
 def test_bad_security_flags_stop_the_server_at_start(secrets, tmp_path, flags, message):
+    """Each mistake stops the server before it listens, naming the flag."""
     short = tmp_path / "short-token"
     short.write_text("abc\n")
     filled = [flag.format(**secrets) for flag in flags]
-    result = subprocess.run([BINARY, "--ephemeral", "--job-port", "0", "--web-port", "0"] + filled,
+    result = subprocess.run([BINARY, "--ephemeral", "--web-port", "0"] + (["--job-port", "0"] if "--job-port" not in filled else []) + filled,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert message in result.stderr, result.stderr
     short_result = subprocess.run([BINARY, "--ephemeral", "--job-port", "0", "--web-port", "0",
                                    "--auth-token-file", str(short)], capture_output=True, text=True, timeout=60)
     assert short_result.returncode != 0 and "at least 16 characters" in short_result.stderr
+
+
+def test_other_sites_cannot_cancel_jobs_on_an_open_server(start_server, tmp_path):
+    """No token at all (the default): a page on another site still cannot POST Cancel or Drain
+    through the user's browser, while the UI's own requests and non-browser clients can."""
+    server = start_server(web_port=free_port())
+    port = int(server.web_url.rsplit(":", 1)[1])
+    pipeline = beam.Pipeline()
+    _ = pipeline | beam.Create([1]) | beam.Map(str)
+    with grpc.insecure_channel(server.endpoint) as channel:
+        job = beam_job_api_pb2_grpc.JobServiceStub(channel).Prepare(
+            beam_job_api_pb2.PrepareJobRequest(pipeline=pipeline.to_runner_api(), job_name="target"), timeout=30)
+    cancel = f"/api/jobs/{job.preparation_id}/cancel"
+
+    def post(headers):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("POST", cancel, body=b"", headers=headers)
+        reply = connection.getresponse()
+        return reply.status, reply.read().decode()
+
+    for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"},
+                    {"Origin": "http://localhost:3000", "Sec-Fetch-Site": "same-site"}):
+        status, body = post(headers)
+        assert status == 403 and "other sites" in body, (headers, status, body)
+    # The UI's own fetch (same origin) cancels the job; a script then reaches Cancel too (409: already cancelled).
+    assert post({"Origin": f"http://127.0.0.1:{port}", "Sec-Fetch-Site": "same-origin"})[0] == 200
+    assert post({})[0] == 409
+
+
+def test_loopback_under_another_name_is_not_exempt(start_server, secrets):
+    """DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1 reaches the
+    web UI from loopback, but under its own Host name, so it needs the token like any remote caller."""
+    server = start_server("--auth-token-file", secrets["token_file"], web_port=free_port())
+    port = int(server.web_url.rsplit(":", 1)[1])
+
+    def get(host, token=None):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Host": host}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        connection.request("GET", "/api/jobs", headers=headers)
+        return connection.getresponse().status
+
+    assert get(f"localhost:{port}") == 200 and get(f"127.0.0.1:{port}") == 200
+    assert get(f"evil.example:{port}") == 401
+    assert get(f"evil.example:{port}", token=secrets["token"]) == 200

@@ -17,7 +17,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineState
 from apache_beam.transforms import userstate
 
-from job_server import job_ids, messages, portable_options, wait_for
+from job_server import DEFAULT_BINARY, JobServer, child_pids, job_ids, messages, portable_options, wait_for
 from pipelines import run_and_collect
 
 PAYLOAD = 40_000  # bytes per element: a bundle's output passes the SDK's flush size before the fault
@@ -219,3 +219,63 @@ def test_a_frozen_harness_is_stopped_after_the_instruction_timeout_and_its_bundl
         except OSError:
             return True
     assert wait_for(gone, 15)
+
+
+class SpinForever(beam.DoFn):
+    """Announces its harness's pid, then never returns (user code deaf to its control stream)."""
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def process(self, element):
+        os.close(os.open(os.path.join(self.folder, str(os.getpid())), os.O_CREAT))
+        while True:
+            time.sleep(0.05)
+
+
+def process_alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_harness_stuck_in_user_code_does_not_outlive_a_killed_server(tmp_path):
+    """beam-boot's runner watch: after the server's SIGKILL, the orphaned harness is stopped within seconds."""
+    server = JobServer(os.environ.get("BEAM_JOB_SERVER_BIN", DEFAULT_BINARY), str(tmp_path / "artifacts"), log_level="info")
+    busy = str(tmp_path / "busy")
+    os.makedirs(busy)
+    pipeline = beam.Pipeline(options=PipelineOptions(portable_options(server.endpoint, "PROCESS")))
+    _ = pipeline | beam.Create([1]) | beam.ParDo(SpinForever(busy))
+    pipeline.run()
+    assert wait_for(lambda: os.listdir(busy), 120), "the harness never started the bundle"
+    harness = int(os.listdir(busy)[0])
+    watchers = child_pids(harness)
+    assert len(watchers) == 1, "beam-boot left no runner watch beside the harness"
+
+    server.process.kill()
+    server.process.wait()
+    started = time.time()
+    assert wait_for(lambda: not process_alive(harness), 30), "the harness outlived its server"
+    assert wait_for(lambda: not process_alive(watchers[0]), 10), "the runner watch outlived its harness"
+    print(f"harness stopped {time.time() - started:.2f} s after the server's SIGKILL")
+
+
+def test_a_harness_ending_normally_takes_its_runner_watch_along(job_server, tmp_path):
+    before = set(os.listdir("/proc"))
+    assert run_and_collect(lambda p, _: p | beam.Create([1, 2, 3]) | beam.Map(lambda x: x * 2),
+                           portable_options(job_server.endpoint, "PROCESS"),
+                           str(tmp_path / "ours")) == ["2", "4", "6"]
+
+    def watchers():
+        found = []
+        for entry in set(filter(str.isdigit, os.listdir("/proc"))) - before:
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if b"--watch-runner" in f.read():
+                        found.append(entry)
+            except OSError:
+                continue
+        return found
+    assert wait_for(lambda: not watchers(), 30), watchers()
