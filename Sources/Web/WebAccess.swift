@@ -60,10 +60,12 @@ public struct WebAccess: Sendable {
         }
     }
 
-    /// Why the request comes from another site, nil when it does not.
+    /// Why the request comes from another site, nil when it does not. A browser's own
+    /// `Sec-Fetch-Site` decides when present (a proxy may rewrite Host, never this);
+    /// older browsers are judged by `Origin` against Host.
     static func crossSite(_ caller: Caller) -> String? {
-        if let site = caller.fetchSite?.lowercased(), site == "cross-site" || site == "same-site" {
-            return "Sec-Fetch-Site: \(site)"
+        if let site = caller.fetchSite?.lowercased() {
+            return site == "cross-site" || site == "same-site" ? "Sec-Fetch-Site: \(site)" : nil
         }
         guard let origin = caller.origin else { return nil }
         let authority = origin.split(separator: "://", maxSplits: 1).dropFirst().first.map(String.init)

@@ -74,6 +74,9 @@ import Testing
         #expect(open.decide(caller(cancel, method: "POST", peer: "127.0.0.1", host: "localhost:8074",
                                    origin: "http://localhost:8074", fetchSite: "same-origin")) == .pass)
         #expect(open.decide(caller(cancel, method: "POST", peer: "127.0.0.1", host: "localhost:8074")) == .pass)
+        // Behind a proxy that rewrites Host, the browser's Sec-Fetch-Site still says same-origin.
+        #expect(open.decide(caller(cancel, method: "POST", peer: "127.0.0.1", host: "127.0.0.1:8074",
+                                   origin: "https://jobs.example", fetchSite: "same-origin")) == .pass)
         // Reading is not changing: a cross-site GET is left to the token rules.
         #expect(open.decide(caller("/api/jobs", origin: "http://evil.example", fetchSite: "cross-site")) == .pass)
     }
