@@ -40,12 +40,15 @@ private final class GatedExecutor: JobExecutor {
             try await Task.sleep(for: .milliseconds(50))
         }
         try await until { jobs[0].state == .running }
+        // Under load a launched job may reach its queue late: wait for it to say so.
+        try await until { jobs[2].messages.contains { $0.messageText.contains("1 waiting ahead of this one") } }
         #expect(jobs[1].state == .starting && jobs[2].state == .starting)
         #expect(jobs[1].messages.contains { $0.messageText.contains("Queued: 1 job(s) already running (--max-concurrent-jobs 1)") })
-        #expect(jobs[2].messages.contains { $0.messageText.contains("1 waiting ahead of this one") })
 
         _ = try jobs[1].requestCancel()
         try await until { jobs[1].state == .cancelled }
+        // c has queued for at least this long, past the 0.05 s below which no "Starting after" is said.
+        try await Task.sleep(for: .milliseconds(100))
         executor.open.withLock { _ = $0.insert("a") }
         try await until { jobs[2].state == .running }
         #expect(jobs[0].state == .done)
