@@ -246,20 +246,29 @@ def test_a_harness_stuck_in_user_code_does_not_outlive_a_killed_server(tmp_path)
     server = JobServer(os.environ.get("BEAM_JOB_SERVER_BIN", DEFAULT_BINARY), str(tmp_path / "artifacts"), log_level="info")
     busy = str(tmp_path / "busy")
     os.makedirs(busy)
-    pipeline = beam.Pipeline(options=PipelineOptions(portable_options(server.endpoint, "PROCESS")))
-    _ = pipeline | beam.Create([1]) | beam.ParDo(SpinForever(busy))
-    pipeline.run()
-    assert wait_for(lambda: os.listdir(busy), 120), "the harness never started the bundle"
-    harness = int(os.listdir(busy)[0])
-    watchers = child_pids(harness)
-    assert len(watchers) == 1, "beam-boot left no runner watch beside the harness"
+    try:
+        pipeline = beam.Pipeline(options=PipelineOptions(portable_options(server.endpoint, "PROCESS")))
+        _ = pipeline | beam.Create([1]) | beam.ParDo(SpinForever(busy))
+        pipeline.run()
+        assert wait_for(lambda: os.listdir(busy), 120), "the harness never started the bundle"
+        harness = int(os.listdir(busy)[0])
+        watchers = child_pids(harness)
+        assert len(watchers) == 1, "beam-boot left no runner watch beside the harness"
 
-    server.process.kill()
-    server.process.wait()
-    started = time.time()
-    assert wait_for(lambda: not process_alive(harness), 30), "the harness outlived its server"
-    assert wait_for(lambda: not process_alive(watchers[0]), 10), "the runner watch outlived its harness"
-    print(f"harness stopped {time.time() - started:.2f} s after the server's SIGKILL")
+        server.process.kill()
+        server.process.wait()
+        started = time.time()
+        assert wait_for(lambda: not process_alive(harness), 30), "the harness outlived its server"
+        assert wait_for(lambda: not process_alive(watchers[0]), 10), "the runner watch outlived its harness"
+        print(f"harness stopped {time.time() - started:.2f} s after the server's SIGKILL")
+    finally:
+        # Whatever failed, leave no server and no spinning harness behind.
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+        for pid in map(int, os.listdir(busy)):
+            if process_alive(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_a_harness_ending_normally_takes_its_runner_watch_along(job_server, tmp_path):
