@@ -42,7 +42,7 @@ struct JobsCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError("--token-file: \(error)")
             }
-            if token != nil, tlsCaFile == nil, !tls, host != "localhost", !AccessPolicy.isLoopback(host) {
+            if token != nil, tlsCaFile == nil, !tls, !AccessPolicy.isLoopbackName(host) {
                 FileHandle.standardError.write(Data("warning: sending the token to \(endpoint) in clear text; use --tls-ca-file or --tls\n".utf8))
             }
             let transport = try HTTP2ClientTransport.Posix(target: .dns(host: host, port: port), transportSecurity: security)

@@ -35,7 +35,7 @@ struct SecurityOptions: ParsableArguments {
 
     /// Said at start-up when a token would cross the network in clear text.
     func clearTextWarning(host: String) -> String? {
-        guard authTokenFile != nil, tlsCertFile == nil, !AccessPolicy.isLoopback(host), host != "localhost" else { return nil }
+        guard authTokenFile != nil, tlsCertFile == nil, !AccessPolicy.isLoopbackName(host) else { return nil }
         return "--auth-token-file without TLS on \(host): tokens, the sign-in form and session cookies cross the network"
             + " in clear text; add --tls-cert-file and --tls-key-file"
     }

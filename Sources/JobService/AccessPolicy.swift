@@ -101,6 +101,18 @@ public struct AccessPolicy: Sendable {
         return rest.lastIndex(of: ":").map { String(rest[..<$0]) }
     }
 
+    /// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+    public static func isLoopbackName(_ host: String?) -> Bool {
+        guard var name = host?.lowercased() else { return false }
+        if name == "localhost" || isLoopback(name) { return true }  // no port: "::1" as is
+        if name.hasPrefix("[") {
+            name = name.dropFirst().split(separator: "]", maxSplits: 1).first.map(String.init) ?? ""
+        } else if let colon = name.lastIndex(of: ":") {
+            name = String(name[..<colon])
+        }
+        return name == "localhost" || isLoopback(name)
+    }
+
     /// 127.0.0.0/8, ::1 and IPv4-mapped loopback (::ffff:127.x.y.z).
     public static func isLoopback(_ host: String) -> Bool {
         let lowered = host.lowercased()

@@ -50,7 +50,7 @@ public struct WebAccess: Sendable {
         }
         // Loopback is exempt only under a loopback name: a page on another name that reaches
         // us through loopback (DNS rebinding, a local proxy) is treated as remote.
-        let peerHost = Self.isLoopbackName(caller.host) ? caller.peerHost : nil
+        let peerHost = AccessPolicy.isLoopbackName(caller.host) ? caller.peerHost : nil
         let decision = policy.decide(peerHost: peerHost, bearer: caller.authorization.flatMap(AccessPolicy.bearerToken(fromAuthorization:)))
         switch decision {
         case .allowed: return .pass
@@ -70,17 +70,6 @@ public struct WebAccess: Sendable {
         guard let origin = caller.origin else { return nil }
         let authority = origin.split(separator: "://", maxSplits: 1).dropFirst().first.map(String.init)
         return authority?.lowercased() == caller.host?.lowercased() ? nil : "Origin \(origin) is not \(caller.host ?? "this server")"
-    }
-
-    /// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
-    static func isLoopbackName(_ host: String?) -> Bool {
-        guard var name = host?.lowercased() else { return false }
-        if name.hasPrefix("[") {
-            name = name.dropFirst().split(separator: "]", maxSplits: 1).first.map(String.init) ?? ""
-        } else if let colon = name.lastIndex(of: ":") {
-            name = String(name[..<colon])
-        }
-        return name == "localhost" || AccessPolicy.isLoopback(name)
     }
 
     /// The session cookie's value for a sign-in with `token`, nil when it is not the server's.
